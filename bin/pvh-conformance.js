@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// Entry point of the installed command. The TypeScript is compiled to dist/ by
+// `npm install` (the prepare script) or `npm run build`.
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const main = new URL("../dist/src/cli/main.js", import.meta.url);
+if (!existsSync(fileURLToPath(main))) {
+  process.stderr.write("pvh-conformance: not built yet; run `npm install` or `npm run build` in the package folder\n");
+  process.exit(2);
+}
+const { main: run } = await import(main.href);
+process.exitCode = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });

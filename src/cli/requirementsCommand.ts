@@ -1,0 +1,30 @@
+import { parseArgs } from "node:util";
+import { loadSpec } from "../spec/loadSpec.js";
+import { EXIT, type Io } from "./Io.js";
+
+const HELP = `usage: pvh-conformance requirements [--json] [--level must|should|interop] [--side loader|kernel]
+
+Lists the requirement catalogue (spec/requirements.json).
+`;
+
+export async function requirementsCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { json: { type: "boolean" }, level: { type: "string" }, side: { type: "string" }, help: { type: "boolean", short: "h" } },
+    strict: true,
+  });
+  if (values.help) {
+    io.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  const reqs = loadSpec().requirements.requirements.filter(
+    (r) => (!values.level || r.level === values.level) && (!values.side || r.side === values.side),
+  );
+  if (values.json) {
+    io.stdout.write(JSON.stringify(reqs, null, 2) + "\n");
+    return EXIT.ok;
+  }
+  const w = Math.max(...reqs.map((r) => r.id.length));
+  for (const r of reqs) io.stdout.write(`${r.id.padEnd(w)}  ${r.level.padEnd(7)} ${r.side.padEnd(6)} ${r.statement}\n`);
+  return EXIT.ok;
+}
