@@ -1,7 +1,7 @@
 import { loadSpec } from "../spec/loadSpec.js";
 import type { Field, FieldType, Structure } from "../spec/schemas.js";
 
-const SIZE: Record<FieldType, number> = { u8: 1, u16: 2, u32: 4, u64: 8 };
+const SIZE: Record<Exclude<FieldType, "bytes">, number> = { u8: 1, u16: 2, u32: 4, u64: 8 };
 
 export interface CompiledField {
   name: string;
@@ -13,8 +13,8 @@ export interface CompiledField {
   spec: Field;
 }
 
-/** A field's value: u8/u16/u32 as number, u64 as bigint (so no address loses bits). */
-export type FieldValue = number | bigint;
+/** A field's value: u8/u16/u32 as number, u64 as bigint (so no address loses bits), bytes as Uint8Array. */
+export type FieldValue = number | bigint | Uint8Array;
 
 /**
  * Decoder and encoder of one structure of spec/layouts.json. Everything about the
@@ -32,7 +32,7 @@ export class StructCodec<T extends object = Record<string, FieldValue>> {
     this.fields = structure.fields.map((f) => ({
       name: f.name,
       offset: Number.parseInt(f.offset, 16) - this.base,
-      size: SIZE[f.type],
+      size: f.type === "bytes" ? f.length! : SIZE[f.type],
       type: f.type,
       since: f.since ?? 0,
       spec: f,
@@ -71,6 +71,7 @@ export class StructCodec<T extends object = Record<string, FieldValue>> {
     const vf = this.versionField;
     if (!vf) return undefined;
     if (at + vf.offset + vf.size > bytes.length) return undefined;
+    if (vf.type === "bytes") return undefined;
     return Number(readField(view(bytes), at + vf.offset, vf.type));
   }
 
@@ -89,7 +90,7 @@ export class StructCodec<T extends object = Record<string, FieldValue>> {
     }
     const dv = view(bytes);
     const out: Record<string, FieldValue> = {};
-    for (const f of fields) out[f.name] = readField(dv, at + f.offset, f.type);
+    for (const f of fields) out[f.name] = f.type === "bytes" ? bytes.slice(at + f.offset, at + f.offset + f.size) : readField(dv, at + f.offset, f.type);
     return out as T;
   }
 
@@ -105,7 +106,14 @@ export class StructCodec<T extends object = Record<string, FieldValue>> {
     const vals = values as Record<string, FieldValue | undefined>;
     for (const f of this.fieldsOf(version)) {
       const value = vals[f.name];
-      writeField(dv, at + f.offset, f.type, value ?? 0, `${this.name}.${f.name}`);
+      if (f.type === "bytes") {
+        const b = value instanceof Uint8Array ? value : new Uint8Array(0);
+        if (b.length > f.size) throw new RangeError(`${this.name}.${f.name}: ${b.length} bytes do not fit in ${f.size}`);
+        target.fill(0, at + f.offset, at + f.offset + f.size);
+        target.set(b, at + f.offset);
+        continue;
+      }
+      writeField(dv, at + f.offset, f.type, value instanceof Uint8Array ? 0 : (value ?? 0), `${this.name}.${f.name}`);
     }
   }
 }
@@ -114,7 +122,7 @@ function view(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function readField(dv: DataView, at: number, type: FieldType): FieldValue {
+function readField(dv: DataView, at: number, type: Exclude<FieldType, "bytes">): number | bigint {
   switch (type) {
     case "u8":
       return dv.getUint8(at);
@@ -127,9 +135,9 @@ function readField(dv: DataView, at: number, type: FieldType): FieldValue {
   }
 }
 
-const MAX: Record<FieldType, bigint> = { u8: 0xffn, u16: 0xffffn, u32: 0xffffffffn, u64: 0xffffffffffffffffn };
+const MAX: Record<Exclude<FieldType, "bytes">, bigint> = { u8: 0xffn, u16: 0xffffn, u32: 0xffffffffn, u64: 0xffffffffffffffffn };
 
-function writeField(dv: DataView, at: number, type: FieldType, value: FieldValue, what: string): void {
+function writeField(dv: DataView, at: number, type: Exclude<FieldType, "bytes">, value: number | bigint, what: string): void {
   const big = typeof value === "bigint" ? value : BigInt(value);
   if (big < 0n || big > MAX[type]) throw new RangeError(`${what}: ${value} does not fit in ${type}`);
   switch (type) {

@@ -50,3 +50,27 @@ export interface SetupHeader {
   init_size?: number;
   [field: string]: number | bigint | undefined;
 }
+
+export interface AcpiRsdp {
+  signature: Uint8Array;
+  checksum: number;
+  oem_id: Uint8Array;
+  revision: number;
+  rsdt_address: number;
+  length?: number;
+  xsdt_address?: bigint;
+  extended_checksum?: number;
+  reserved?: Uint8Array;
+}
+
+export interface AcpiSdtHeader {
+  signature: Uint8Array;
+  length: number;
+  revision: number;
+  checksum: number;
+  oem_id: Uint8Array;
+  oem_table_id: Uint8Array;
+  oem_revision: number;
+  creator_id: Uint8Array;
+  creator_revision: number;
+}

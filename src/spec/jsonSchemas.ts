@@ -1,13 +1,20 @@
 import { z } from "zod";
-import { specFiles, type SpecFileName } from "./schemas.js";
+import { CheckImageOutput } from "../checkImage/ImageReport.js";
+import { specFiles } from "./schemas.js";
 
-/** The published JSON Schema of each spec/ data file, derived from its zod definition. */
-export function jsonSchemas(): Record<SpecFileName, object> {
-  const out = {} as Record<SpecFileName, object>;
-  for (const [name, schema] of Object.entries(specFiles) as [SpecFileName, z.ZodType][]) {
+/** Every schema published in spec/schema/: the spec's data files and the suite's outputs. */
+export const publishedSchemas: Record<string, z.ZodType> = {
+  ...specFiles,
+  "check-image": CheckImageOutput,
+};
+
+/** The published JSON Schema of each, derived from its zod definition. */
+export function jsonSchemas(): Record<string, object> {
+  const out: Record<string, object> = {};
+  for (const [name, schema] of Object.entries(publishedSchemas)) {
     out[name] = {
       ...(z.toJSONSchema(schema, { target: "draft-2020-12", io: "input" }) as object),
-      $id: `https://pvh-conformance.invalid/spec/schema/${name}.schema.json`,
+      $id: `pvh-conformance/spec/schema/${name}.schema.json`,
       title: `pvh-conformance ${name}`,
     };
   }

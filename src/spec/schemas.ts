@@ -34,7 +34,7 @@ export const RequirementCatalogue = z
   .strict();
 export type RequirementCatalogue = z.infer<typeof RequirementCatalogue>;
 
-export const FieldType = z.enum(["u8", "u16", "u32", "u64"]);
+export const FieldType = z.enum(["u8", "u16", "u32", "u64", "bytes"]);
 export type FieldType = z.infer<typeof FieldType>;
 
 export const Field = z
@@ -42,6 +42,7 @@ export const Field = z
     name: z.string().regex(/^[a-z_][a-z0-9_]*$/),
     offset: hex.describe("byte offset from the start of the structure (or of the file, with base)"),
     type: FieldType,
+    length: z.number().int().positive().optional().describe("size in bytes of a bytes field"),
     since: z.number().int().nonnegative().optional().describe("first version of the structure that has the field"),
     const: hex.optional().describe("the only valid value"),
     reserved: z.boolean().optional().describe("must be zero"),
@@ -50,7 +51,8 @@ export const Field = z
     flags: z.string().optional().describe("name of a bit-flag enum in this file"),
     doc: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .refine((f) => (f.type === "bytes") === (f.length !== undefined), "bytes fields, and only they, give a length");
 export type Field = z.infer<typeof Field>;
 
 export const Structure = z

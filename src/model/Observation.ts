@@ -1,0 +1,26 @@
+import type { CpuState } from "./CpuState.js";
+import type { GuestMemory } from "./GuestMemory.js";
+
+export type Outcome = "entered" | "rejected" | "crashed" | "timeout";
+
+/**
+ * Everything a loader did with a case. Every adapter produces this same shape, so
+ * the checks never know which adapter ran.
+ */
+export interface Observation {
+  adapter: string;
+  variant: string;
+  outcome: Outcome;
+  /** The loader's own words for a rejection, crash or timeout. */
+  message?: string;
+  /** Console or serial log, when the adapter has one. */
+  log?: string;
+  /** The exact command line that ran, for reproducers (absent for in-process loaders). */
+  command?: string[];
+  /** Present when outcome is "entered". */
+  cpu?: CpuState;
+  /** Present when outcome is "entered". */
+  memory?: GuestMemory;
+  /** The guest's RAM as the adapter configured the machine (not as the loader reported it). */
+  ram?: { start: number; end: number }[];
+}
