@@ -25,8 +25,10 @@ export const loadChecks: Check[] = [
           : fail("pvh.cpu.eip", "eip-not-entry", `execution starts at ${hex(eip)}, the note's entry is ${hex(entry)}`, { expected: hex(entry), seen: hex(eip), address: eip });
       }
       // Relocated: EIP must land on the entry's code wherever the image went.
-      const want = fileBytesAt(input, entry, WINDOW);
-      const seen = obs.memory!.read(eip, WINDOW);
+      const seg = bootCase.kernel.segments.find((s) => entry >= s.paddr && entry < s.paddr + s.filesz);
+      const len = seg ? Math.min(WINDOW, seg.paddr + seg.filesz - entry) : WINDOW;
+      const want = fileBytesAt(input, entry, len);
+      const seen = obs.memory!.read(eip, len);
       if (want && seen && Buffer.compare(Buffer.from(want), Buffer.from(seen)) === 0) return pass("pvh.cpu.eip", `relocated by ${hex(eip - entry)}`);
       return fail("pvh.cpu.eip", "eip-not-entry-code", `the code at EIP ${hex(eip)} is not the image's entry code`, {
         expected: want ? Buffer.from(want).toString("hex") : "entry bytes",

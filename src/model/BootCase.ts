@@ -47,7 +47,10 @@ export type ModuleCase = z.infer<typeof ModuleCase>;
 export const BootCaseData = z
   .object({
     id: z.string(),
-    replay: z.object({ seed: z.number().int(), index: z.number().int().nonnegative(), path: z.string().optional() }).strict(),
+    replay: z
+      .object({ seed: z.number().int(), index: z.number().int().nonnegative(), caseSeed: z.number().int().nonnegative(), path: z.string().optional() })
+      .strict()
+      .describe("run seed and index; caseSeed alone regenerates the case"),
     kernel: KernelFacts,
     memoryBytes: z.number().int().positive(),
     cmdline: z.string().nullable(),
