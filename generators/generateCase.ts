@@ -19,6 +19,21 @@ export interface GenerateOptions extends CaseOptions {
   malformedShare?: number;
 }
 
+const arbs = new WeakMap<Capabilities, Map<string, fc.Arbitrary<Omit<BootCase, "id" | "replay">>>>();
+
+/** Arbitraries are built once per capability set: building them costs more than sampling. */
+function arbitraryFor(caps: Capabilities, malformed: boolean, version: 0 | 1 | undefined) {
+  let m = arbs.get(caps);
+  if (!m) arbs.set(caps, (m = new Map()));
+  const key = `${malformed}/${version}`;
+  let a = m.get(key);
+  if (!a) {
+    a = malformed ? malformedCaseArb(caps) : bootCaseArb(caps, version === undefined ? {} : { startInfoVersion: version });
+    m.set(key, a);
+  }
+  return a;
+}
+
 /** Case `index` of the run seeded with `seed`, for an adapter with these capabilities. */
 export function generateCase(caps: Capabilities, seed: number, index: number, opts: GenerateOptions = {}): BootCase {
   return { ...caseFromSeed(caps, caseSeed(seed, index), opts), replay: { seed, index, caseSeed: caseSeed(seed, index) } };
@@ -28,7 +43,7 @@ export function generateCase(caps: Capabilities, seed: number, index: number, op
 export function caseFromSeed(caps: Capabilities, s: number, opts: GenerateOptions = {}): BootCase {
   const share = caps.malformed ? (opts.malformedShare ?? 0.1) : 0;
   const malformed = (s % 1000) / 1000 < share;
-  const arb = malformed ? malformedCaseArb(caps) : bootCaseArb(caps, opts);
-  const [c] = fc.sample(arb as fc.Arbitrary<Omit<BootCase, "id" | "replay">>, { seed: s, numRuns: 1 });
+  const arb = arbitraryFor(caps, malformed, opts.startInfoVersion);
+  const [c] = fc.sample(arb, { seed: s, numRuns: 1 });
   return { ...c!, id: `c${s.toString(16).padStart(8, "0")}`, replay: { seed: s, index: 0, caseSeed: s } };
 }

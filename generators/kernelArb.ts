@@ -49,8 +49,8 @@ export interface KernelPlan {
 
 const segmentArb: fc.Arbitrary<SegmentPlan> = fc.record({
   gapPages: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.integer({ min: 1, max: 64 }) }, { weight: 1, arbitrary: fc.integer({ min: 65, max: 4096 }) }),
-  filesz: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 16, max: 4096 }) }, { weight: 2, arbitrary: fc.integer({ min: 4097, max: 65536 }) }, { weight: 1, arbitrary: fc.integer({ min: 65537, max: 1 << 20 }) }),
-  tail: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 3, arbitrary: fc.integer({ min: 1, max: 8192 }) }, { weight: 1, arbitrary: fc.integer({ min: 8193, max: 1 << 20 }) }),
+  filesz: fc.oneof({ weight: 16, arbitrary: fc.integer({ min: 16, max: 4096 }) }, { weight: 6, arbitrary: fc.integer({ min: 4097, max: 65536 }) }, { weight: 1, arbitrary: fc.integer({ min: 65537, max: 1 << 20 }) }),
+  tail: fc.oneof({ weight: 12, arbitrary: fc.constant(0) }, { weight: 12, arbitrary: fc.integer({ min: 1, max: 8192 }) }, { weight: 1, arbitrary: fc.integer({ min: 8193, max: 1 << 20 }) }),
   flags: fc.constantFrom("R", "RW", "RX", "RWX"),
 });
 

@@ -75,7 +75,14 @@ export const malformedFamilies: Record<string, MalformedFamily> = {
   },
   "not-elf": {
     requirement: "pvh.image.elf", refuse: true,
-    sabotage: { family: "not-elf", bytes: (b) => Uint8Array.from(b, (x, k) => (k === 1 ? 0x58 : x)) },
+    sabotage: {
+      family: "not-elf",
+      bytes: (b) => {
+        const out = b.slice();
+        out[1] = 0x58; // "\x7fXLF": no longer the ELF magic
+        return out;
+      },
+    },
   },
   "reloc-align": {
     requirement: "pvh.note.reloc.align", refuse: false,

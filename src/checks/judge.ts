@@ -71,3 +71,10 @@ export function judge(bootCase: BootCase, obs: Observation): Verdict[] {
   for (const c of entryChecks) out.push(runCheck(c, bootCase, obs));
   return out;
 }
+
+/** Verdicts when the harness itself broke on a case (the adapter threw): every requirement ERROR, never FAIL. */
+export function harnessErrorVerdicts(message: string): Verdict[] {
+  return loadSpec()
+    .requirements.requirements.filter((r) => r.status === "active")
+    .map((r) => ({ requirement: r.id, status: "ERROR" as const, code: "harness-error", message }));
+}

@@ -1,4 +1,5 @@
 import { crc32 } from "../_internals/crc32.js";
+import { firstNonZero } from "../_internals/firstNonZero.js";
 import { fail, hex, notApplicable, pass, type Check, type CheckInput } from "./Check.js";
 import { loadDelta } from "./layout.js";
 
@@ -70,7 +71,7 @@ export const loadChecks: Check[] = [
       for (const s of tails) {
         const at = s.paddr + d + s.filesz;
         const bytes = obs.memory!.read(at, s.memsz - s.filesz);
-        const nz = bytes ? bytes.findIndex((b) => b !== 0) : -2;
+        const nz = bytes ? firstNonZero(bytes) : -2;
         if (nz !== -1) {
           return fail("pvh.load.zero-fill", "tail-not-zero", nz === -2 ? `tail at ${hex(at)} is unreadable` : `byte at ${hex(at + nz)} in the zero-filled tail is ${hex(bytes![nz]!)}`, {
             expected: `${s.memsz - s.filesz} zero bytes at ${hex(at)}`,

@@ -4,6 +4,7 @@ import { packageRoot } from "../_internals/packageRoot.js";
 import { checkImageCommand } from "./checkImageCommand.js";
 import { EXIT, UsageError, type Io } from "./Io.js";
 import { requirementsCommand } from "./requirementsCommand.js";
+import { runCommand } from "./runCommand.js";
 
 interface Command {
   summary: string;
@@ -11,6 +12,7 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
+  run: { summary: "run the conformance suite against loaders (default: reference + installed VMMs)", run: runCommand },
   "check-image": { summary: "check kernel images (ELF or bzImage) for valid PVH notes", run: checkImageCommand },
   requirements: { summary: "list the requirement catalogue", run: requirementsCommand },
 };

@@ -1,11 +1,13 @@
 import { z } from "zod";
 import { CheckImageOutput } from "../checkImage/ImageReport.js";
+import { Results } from "../results/Results.js";
 import { specFiles } from "./schemas.js";
 
 /** Every schema published in spec/schema/: the spec's data files and the suite's outputs. */
 export const publishedSchemas: Record<string, z.ZodType> = {
   ...specFiles,
   "check-image": CheckImageOutput,
+  results: Results,
 };
 
 /** The published JSON Schema of each, derived from its zod definition. */

@@ -1,0 +1,35 @@
+import type { BootCase } from "../src/model/BootCase.js";
+import type { Capabilities } from "../src/model/Capabilities.js";
+import type { Observation } from "../src/model/Observation.js";
+
+export interface Variant {
+  id: string;
+  description: string;
+  /** Run by default when no --variant is given. */
+  default: boolean;
+}
+
+export interface RunInfo {
+  adapter: string;
+  version: string;
+  binary: string | null;
+  details?: Record<string, string>;
+}
+
+export type Availability = { ok: true } | { ok: false; reason: string };
+
+/**
+ * One implementation of the loader side under test. Each adapter folder exports one
+ * of these; the registry lists them. Adapters own process hygiene: every child and
+ * temporary file is gone after boot() returns or throws.
+ */
+export interface Adapter {
+  id: string;
+  description: string;
+  variants: readonly Variant[];
+  capabilities(variant: string): Capabilities;
+  /** Says why not before anything boots (missing binary, no /dev/kvm). */
+  available(): Promise<Availability>;
+  runInfo(): Promise<RunInfo>;
+  boot(c: BootCase, variant: string): Promise<Observation>;
+}

@@ -1,0 +1,188 @@
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import type { Adapter } from "../../adapters/Adapter.js";
+import { adapters, findAdapter } from "../../adapters/registry.js";
+import { packageRoot } from "../_internals/packageRoot.js";
+import type { Results } from "../results/Results.js";
+import { writeResults } from "../results/writeResults.js";
+import { runSuite, type Progress, type Selection } from "../runner/runSuite.js";
+import { EXIT, UsageError, type Io } from "./Io.js";
+
+const HELP = `usage: pvh-conformance run [options]
+
+Generates boot cases, boots each through the selected loaders, checks every
+requirement of the catalogue, prints a summary per requirement and writes
+DIR/results.json (schema: spec/schema/results.schema.json).
+
+options:
+  --adapter ID[,ID]   loaders to test (default: reference, plus every installed
+                      adapter that reports itself available); repeatable
+  --variant V[,V]     variants to run (default: each adapter's default variants;
+                      "all" for every variant)
+  --cases N           cases per variant (default 100)
+  --seed S            run seed (default: random, or 1 when CI=true); printed,
+                      and a failing case replays from it
+  --case I[,I]        only these case indexes of the seed (replay)
+  --out DIR           where results.json goes (default ./pvh-results)
+  --jobs N            boots in flight at once (default: the adapter's choice)
+  --list              list adapters and variants, with availability, and exit
+  -q, --quiet         no progress lines
+  -h, --help          show this help
+
+exit status: 0 when no record is FAIL, ERROR, CRASH or TIMEOUT; 1 otherwise;
+2 on a usage error or an adapter that is not available
+`;
+
+const STATUSES = ["PASS", "FAIL", "ERROR", "CRASH", "TIMEOUT", "SKIP"] as const;
+const BAD = new Set(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
+
+function list(values: (string | undefined)[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => (v ?? "").split(",")).map((s) => s.trim()).filter(Boolean);
+}
+
+function positiveInt(s: string | undefined, name: string, fallback: number): number {
+  if (s === undefined) return fallback;
+  const n = Number(s);
+  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`${name} takes a whole number, not ${JSON.stringify(s)}`);
+  return n;
+}
+
+function suiteVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
+}
+
+async function selectAdapters(ids: string[], variantArg: string[], io: Io): Promise<Selection[]> {
+  let chosen: Adapter[];
+  if (ids.length === 0) {
+    chosen = [];
+    for (const a of adapters) {
+      const av = await a.available();
+      if (av.ok) chosen.push(a);
+      else io.stderr.write(`note: adapter ${a.id} not available, skipped: ${av.reason}\n`);
+    }
+  } else {
+    chosen = ids.map((id) => {
+      const a = findAdapter(id);
+      if (!a) throw new UsageError(`unknown adapter ${JSON.stringify(id)}; known: ${adapters.map((x) => x.id).join(", ")}`);
+      return a;
+    });
+    for (const a of chosen) {
+      const av = await a.available();
+      if (!av.ok) throw new UsageError(`adapter ${a.id} is not available: ${av.reason}`);
+    }
+  }
+  return chosen.map((adapter) => {
+    const known = adapter.variants.map((v) => v.id);
+    let variants = variantArg.includes("all") ? known : variantArg.filter((v) => known.includes(v));
+    if (variantArg.length === 0) variants = adapter.variants.filter((v) => v.default).map((v) => v.id);
+    const unknown = variantArg.filter((v) => v !== "all" && !adapters.some((a) => a.variants.some((x) => x.id === v)));
+    if (unknown.length) throw new UsageError(`unknown variant ${unknown.join(", ")}`);
+    if (variants.length === 0) throw new UsageError(`adapter ${adapter.id} has none of the variants ${variantArg.join(", ")}; it has ${known.join(", ")}`);
+    return { adapter, variants };
+  });
+}
+
+function summary(results: Results): string {
+  const lines: string[] = [];
+  const groups = new Map<string, Map<string, Record<string, number>>>();
+  for (const r of results.records) {
+    const g = `${r.adapter}/${r.variant}`;
+    let m = groups.get(g);
+    if (!m) groups.set(g, (m = new Map()));
+    let c = m.get(r.requirement);
+    if (!c) m.set(r.requirement, (c = {}));
+    const key = r.status === "SKIP" && r.notApplicable ? "n/a" : r.status;
+    c[key] = (c[key] ?? 0) + 1;
+  }
+  const reqs = results.run.requirements;
+  const w = Math.max(...Object.keys(reqs).map((k) => k.length));
+  for (const [g, m] of groups) {
+    lines.push(`\n${g}: ${results.cases.filter((c) => `${c.adapter}/${c.variant}` === g).length} cases`);
+    lines.push(`  ${"requirement".padEnd(w)}  level    ${[...STATUSES, "n/a"].map((s) => s.padStart(8)).join("")}`);
+    const unexercised: string[] = [];
+    for (const [id, meta] of Object.entries(reqs)) {
+      const c = m.get(id) ?? {};
+      const ran = STATUSES.filter((s) => s !== "SKIP").reduce((a, s) => a + (c[s] ?? 0), 0);
+      if (ran === 0 && meta.level === "must") unexercised.push(id);
+      const mark = STATUSES.some((s) => BAD.has(s) && c[s]) ? "✗" : ran ? "✓" : "·";
+      lines.push(`${mark} ${id.padEnd(w)}  ${meta.level.padEnd(7)}  ${[...STATUSES, "n/a"].map((s) => String(c[s] ?? "").padStart(8)).join("")}`);
+    }
+    if (unexercised.length) lines.push(`  note: no case exercised these "must" requirements: ${unexercised.join(", ")}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+export async function runCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      adapter: { type: "string", multiple: true },
+      variant: { type: "string", multiple: true },
+      cases: { type: "string" },
+      seed: { type: "string" },
+      case: { type: "string", multiple: true },
+      out: { type: "string" },
+      jobs: { type: "string" },
+      list: { type: "boolean" },
+      quiet: { type: "boolean", short: "q" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    io.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  if (values.list) {
+    for (const a of adapters) {
+      const av = await a.available();
+      io.stdout.write(`${a.id}: ${a.description} (${av.ok ? "available" : `not available: ${av.reason}`})\n`);
+      for (const v of a.variants) io.stdout.write(`  ${v.id}${v.default ? " (default)" : ""}: ${v.description}\n`);
+    }
+    return EXIT.ok;
+  }
+  const cases = positiveInt(values.cases, "--cases", 100);
+  const seed = values.seed !== undefined ? positiveInt(values.seed, "--seed", 0) : process.env["CI"] === "true" ? 1 : Math.floor(Math.random() * 2 ** 31);
+  const only = values.case ? list(values.case).map((s) => positiveInt(s, "--case", 0)) : undefined;
+  const jobs = values.jobs !== undefined ? positiveInt(values.jobs, "--jobs", 1) : undefined;
+  const out = resolve(values.out ?? "pvh-results");
+  const selections = await selectAdapters(list(values.adapter), list(values.variant), io);
+
+  io.stderr.write(`pvh-conformance run: seed ${seed}, ${only ? `case(s) ${only.join(",")}` : `${cases} cases`} per variant on ${selections.map((s) => `${s.adapter.id} (${s.variants.join(", ")})`).join("; ")}\n`);
+  const tty = Boolean(io.stderr.isTTY);
+  let lastPrinted = 0;
+  const onProgress = (p: Progress): void => {
+    if (values.quiet) return;
+    const line = `[${p.adapter}/${p.variant}] ${p.done}/${p.total} cases${p.failing ? `, ${p.failing} failing` : ""}`;
+    if (tty) io.stderr.write(`\r${line}${p.done === p.total ? "\n" : ""}`);
+    else if (p.done === p.total || Date.now() - lastPrinted > 2000) {
+      lastPrinted = Date.now();
+      io.stderr.write(line + "\n");
+    }
+  };
+  const badCases: string[] = [];
+  const results = await runSuite({
+    selections,
+    cases,
+    seed,
+    ...(only ? { only } : {}),
+    concurrency: jobs ?? Math.max(1, availableParallelism()),
+    suiteVersion: suiteVersion(),
+    command: ["pvh-conformance", "run", ...args],
+    onProgress,
+    onBadCase: (c, _obs, bad) => {
+      if (badCases.length < 10) {
+        badCases.push(`  ${c.id} [${bad[0]!.adapter}/${bad[0]!.variant}] ${bad.map((b) => `${b.status} ${b.requirement}`).slice(0, 3).join(", ")}${bad.length > 3 ? ", ..." : ""}\n    replay: pvh-conformance run --adapter ${bad[0]!.adapter} --variant ${bad[0]!.variant} --seed ${seed} --case ${c.replay.index}\n`);
+      }
+    },
+  });
+  const file = join(out, "results.json");
+  writeResults(file, results);
+  io.stdout.write(summary(results));
+  const bad = results.records.filter((r) => BAD.has(r.status));
+  if (badCases.length) io.stdout.write(`\nfailing cases (first ${badCases.length}):\n${badCases.join("")}`);
+  io.stdout.write(`\n${results.records.length} records, ${bad.length} FAIL/ERROR/CRASH/TIMEOUT; seed ${seed}; wrote ${file}\n`);
+  return bad.length ? EXIT.failed : EXIT.ok;
+}

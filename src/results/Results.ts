@@ -1,0 +1,75 @@
+import { z } from "zod";
+import { Evidence, Status } from "../model/Verdict.js";
+
+/**
+ * results.json: the canonical output of a run, published as
+ * spec/schema/results.schema.json. Every report is a view of it.
+ */
+export const ResultRecord = z
+  .object({
+    requirement: z.string().describe("id; its level, side and statement are in run.requirements"),
+    adapter: z.string(),
+    variant: z.string(),
+    caseId: z.string(),
+    status: Status,
+    /** The expectations file's status for this record, when one was given. */
+    expected: Status.optional(),
+    code: z.string(),
+    message: z.string(),
+    notApplicable: z.boolean().optional(),
+    evidence: Evidence.optional(),
+  })
+  .strict();
+export type ResultRecord = z.infer<typeof ResultRecord>;
+
+export const CaseRecord = z
+  .object({
+    caseId: z.string(),
+    adapter: z.string(),
+    variant: z.string(),
+    replay: z.object({ seed: z.number().int(), index: z.number().int(), caseSeed: z.number().int() }).strict(),
+    outcome: z.enum(["entered", "rejected", "crashed", "timeout", "harness-error"]),
+    malformed: z.string().nullable(),
+    message: z.string().nullable(),
+    command: z.array(z.string()).nullable(),
+    summary: z.string().describe("what the case holds, in a line"),
+  })
+  .strict();
+export type CaseRecord = z.infer<typeof CaseRecord>;
+
+export const Results = z
+  .object({
+    format: z.literal("pvh-conformance/results@1"),
+    run: z
+      .object({
+        suiteVersion: z.string(),
+        startedAt: z.string(),
+        finishedAt: z.string(),
+        seed: z.number().int(),
+        cases: z.number().int(),
+        host: z.object({ hostname: z.string(), platform: z.string(), node: z.string(), cpus: z.number().int() }).strict(),
+        adapters: z.array(
+          z
+            .object({
+              id: z.string(),
+              variants: z.array(z.string()),
+              version: z.string(),
+              binary: z.string().nullable(),
+              details: z.record(z.string(), z.string()).optional(),
+            })
+            .strict(),
+        ),
+        command: z.array(z.string()),
+        requirements: z
+          .record(
+            z.string(),
+            z.object({ level: z.enum(["must", "should", "interop"]), side: z.enum(["loader", "kernel"]), statement: z.string(), source: z.string() }).strict(),
+          )
+          .describe("the catalogue entries the records name, as they were for this run"),
+      })
+      .strict(),
+    cases: z.array(CaseRecord),
+    records: z.array(ResultRecord),
+  })
+  .strict();
+export type Results = z.infer<typeof Results>;
