@@ -32,7 +32,7 @@ function memoryArb(caps: Capabilities): fc.Arbitrary<number> {
   return fc.oneof(...choices);
 }
 
-function moduleArb(caps: Capabilities): fc.Arbitrary<ModuleCase> {
+function moduleArb(caps: Capabilities): fc.Arbitrary<{ module: ModuleCase; data: Uint8Array }> {
   // The whole range up to 16 MiB is reachable, but large modules are rare: bytes are
   // what a case costs, and small modules exercise the same placement logic.
   const size = fc.oneof(
@@ -43,7 +43,11 @@ function moduleArb(caps: Capabilities): fc.Arbitrary<ModuleCase> {
     { weight: 1, arbitrary: fc.integer({ min: 1 * MIB + 1, max: 16 * MIB }) },
   );
   const cmd = caps.moduleCmdlines ? fc.option(fc.string({ unit: printable, maxLength: 128 }), { freq: 2 }) : fc.constant(null);
-  return fc.record({ size, seed: fc.nat(), cmdline: cmd }).map((m) => ({ ...m, crc32: crc32(moduleBytes(m.seed, m.size)) }));
+  return fc.record({ size, seed: fc.nat(), cmdline: cmd }).map((m) => {
+    const data = moduleBytes(m.seed, m.size);
+    // The bytes ride along (not serialised) so loaders need not make them again.
+    return { module: { ...m, crc32: crc32(data) }, data };
+  });
 }
 
 export interface CaseOptions {
@@ -64,7 +68,7 @@ export function bootCaseArb(caps: Capabilities, opts: CaseOptions = {}): fc.Arbi
       plan: kernelPlanArb(caps),
     })
     .map(({ memoryBytes, cmdline, modules, plan }) => {
-      const moduleBytesTotal = modules.reduce((a, m) => a + Math.ceil(m.size / 4096) * 4096, 0);
+      const moduleBytesTotal = modules.reduce((a, m) => a + Math.ceil(m.module.size / 4096) * 4096, 0);
       // The kernel goes below the modules, inside the first 2 GiB every adapter has as low RAM.
       const limit = Math.min(memoryBytes, 2 * GIB) - moduleBytesTotal - 8 * MIB;
       const kernel = limit > 2 * MIB ? buildKernel(plan, { limit, memoryBytes }) : undefined;
@@ -76,7 +80,8 @@ export function bootCaseArb(caps: Capabilities, opts: CaseOptions = {}): fc.Arbi
       kernelImage: kernel.image,
       memoryBytes,
       cmdline,
-      modules,
+      modules: modules.map((m) => m.module),
+      moduleData: modules.map((m) => m.data),
       ...(opts.startInfoVersion !== undefined ? { startInfoVersion: opts.startInfoVersion } : {}),
     }));
 }

@@ -1,26 +1,8 @@
-import { kernelFindings, type KernelFacts } from "../checkImage/kernelFindings.js";
-import { ElfError } from "../elf/ElfError.js";
-import { readElf } from "../elf/readElf.js";
+import { analyzeKernel } from "../checkImage/analyzeKernel.js";
 import type { BootCase } from "../model/BootCase.js";
 import type { Verdict } from "../model/Verdict.js";
 import { loadSpec } from "../spec/loadSpec.js";
 import { fail, pass } from "./Check.js";
-
-const cache = new WeakMap<Uint8Array, KernelFacts | ElfError>();
-
-function factsOf(image: Uint8Array): KernelFacts | ElfError {
-  let f = cache.get(image);
-  if (!f) {
-    try {
-      f = kernelFindings(readElf(image));
-    } catch (err) {
-      if (!(err instanceof ElfError)) throw err;
-      f = err;
-    }
-    cache.set(image, f);
-  }
-  return f;
-}
 
 /**
  * The kernel-side requirements judged on a case's image, with the same logic as
@@ -29,12 +11,13 @@ function factsOf(image: Uint8Array): KernelFacts | ElfError {
  */
 export function kernelVerdicts(bootCase: BootCase): Verdict[] {
   const ids = loadSpec().requirements.requirements.filter((r) => r.side === "kernel" && r.status === "active").map((r) => r.id);
-  const f = factsOf(bootCase.kernelImage);
+  const a = analyzeKernel(bootCase.kernelImage);
   return ids.map((id) => {
-    if (f instanceof ElfError) {
-      return id === "pvh.image.elf" ? fail(id, `elf-${f.code}`, f.message, { expected: "a well-formed ELF image", seen: f.message }) : { requirement: id, status: "SKIP" as const, code: "not-elf", message: "the image is not a readable ELF file", notApplicable: true };
+    if (!a.ok) {
+      const e = a.error;
+      return id === "pvh.image.elf" ? fail(id, `elf-${e.code}`, e.message, { expected: "a well-formed ELF image", seen: e.message }) : { requirement: id, status: "SKIP" as const, code: "not-elf", message: "the image is not a readable ELF file", notApplicable: true };
     }
-    const hit = f.findings.find((x) => x.requirement === id);
+    const hit = a.facts.findings.find((x) => x.requirement === id);
     return hit ? fail(id, hit.code, hit.message, { expected: "no finding", seen: hit.message }) : pass(id);
   });
 }

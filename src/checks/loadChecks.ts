@@ -1,4 +1,3 @@
-import { crc32 } from "../_internals/crc32.js";
 import { firstNonZero } from "../_internals/firstNonZero.js";
 import { fail, hex, notApplicable, pass, type Check, type CheckInput } from "./Check.js";
 import { loadDelta } from "./layout.js";
@@ -45,10 +44,10 @@ export const loadChecks: Check[] = [
       const d = loadDelta(input);
       for (const [i, s] of bootCase.kernel.segments.entries()) {
         const at = s.paddr + d;
-        const bytes = obs.memory!.read(at, s.filesz);
-        const crc = bytes ? crc32(bytes) : undefined;
+        const crc = obs.memory!.crc32(at, s.filesz) ?? undefined;
         if (crc !== s.crc32) {
           let first = -1;
+          const bytes = obs.memory!.read(at, s.filesz);
           const want = fileBytesAt(input, s.paddr, s.filesz);
           if (bytes && want) first = bytes.findIndex((b, k) => b !== want[k]);
           return fail("pvh.load.segments", "segment-bytes", `segment ${i} is not at ${hex(at)}${first >= 0 ? ` (first difference at ${hex(at + first)})` : ""}`, {
@@ -91,8 +90,7 @@ export const loadChecks: Check[] = [
       const d = obs.cpu!.eip - bootCase.kernel.entry;
       if (d === 0) return pass("pvh.load.reloc-only-with-note");
       const s = bootCase.kernel.segments[0]!;
-      const moved = obs.memory!.read(s.paddr + d, s.filesz);
-      if (moved && crc32(moved) === s.crc32) {
+      if (obs.memory!.crc32(s.paddr + d, s.filesz) === s.crc32) {
         return fail("pvh.load.reloc-only-with-note", "relocated-without-note", `the image was moved by ${hex(d)} though it has no PHYS32_RELOC note`, {
           expected: `segment 0 at p_paddr ${hex(s.paddr)}`,
           seen: `segment 0 at ${hex(s.paddr + d)}`,

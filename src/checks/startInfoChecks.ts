@@ -1,6 +1,5 @@
 import { codecs } from "../abi/codecs.js";
 import { abi } from "../abi/constants.js";
-import { crc32 } from "../_internals/crc32.js";
 import { bootData, type CString } from "./bootData.js";
 import { fail, hex, notApplicable, pass, type Check, type CheckInput } from "./Check.js";
 import { bootDataRanges, kernelRanges } from "./layout.js";
@@ -139,9 +138,8 @@ export const startInfoChecks: Check[] = [
       if (e.size !== BigInt(m.size)) {
         return fail("pvh.module.content", "module-size", `module ${i} size is ${e.size}, ${m.size} bytes were given`, { expected: String(m.size), seen: String(e.size), address: Number(e.paddr) });
       }
-      const bytes = obs.memory!.read(Number(e.paddr), m.size);
-      if (!bytes) return fail("pvh.module.content", "module-unreadable", `module ${i} at ${hex(e.paddr)} is not readable guest memory`, { expected: "module bytes in RAM", seen: "unreadable", address: Number(e.paddr) });
-      const crc = crc32(bytes);
+      const crc = obs.memory!.crc32(Number(e.paddr), m.size);
+      if (crc === null) return fail("pvh.module.content", "module-unreadable", `module ${i} at ${hex(e.paddr)} is not readable guest memory`, { expected: "module bytes in RAM", seen: "unreadable", address: Number(e.paddr) });
       if (crc !== m.crc32) {
         return fail("pvh.module.content", "module-bytes", `module ${i} at ${hex(e.paddr)} does not hold the bytes given`, { expected: `crc32 ${hex(m.crc32)}`, seen: `crc32 ${hex(crc)}`, address: Number(e.paddr) });
       }

@@ -63,4 +63,6 @@ export type BootCaseData = z.infer<typeof BootCaseData>;
 
 export interface BootCase extends BootCaseData {
   kernelImage: Uint8Array;
+  /** The modules' bytes when the generator has them at hand (else moduleBytes(seed, size)). */
+  moduleData?: Uint8Array[];
 }

@@ -8,4 +8,6 @@ export interface GuestMemory {
   read(addr: number, len: number): Uint8Array | null;
   /** Whether a read of this range is answered. */
   has(addr: number, len: number): boolean;
+  /** CRC-32 of a range without copying it out, or null when read() would be. */
+  crc32(addr: number, len: number): number | null;
 }

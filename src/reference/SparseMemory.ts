@@ -1,7 +1,9 @@
+import { crc32 as zlibCrc32 } from "node:zlib";
 import type { GuestMemory } from "../model/GuestMemory.js";
 
 const PAGE_BITS = 12;
 const PAGE = 1 << PAGE_BITS;
+const ZERO_PAGE = new Uint8Array(PAGE);
 
 export interface Range {
   start: number;
@@ -38,6 +40,21 @@ export class SparseMemory implements GuestMemory {
       done += n;
     }
     return out;
+  }
+
+  crc32(addr: number, len: number): number | null {
+    if (len < 0 || !Number.isSafeInteger(addr) || !this.has(addr, len)) return null;
+    let crc = 0;
+    let done = 0;
+    while (done < len) {
+      const a = addr + done;
+      const pn = Math.floor(a / PAGE);
+      const off = a - pn * PAGE;
+      const n = Math.min(PAGE - off, len - done);
+      crc = zlibCrc32((this.pages.get(pn) ?? ZERO_PAGE).subarray(off, off + n), crc);
+      done += n;
+    }
+    return crc >>> 0;
   }
 
   /** Writes bytes; throws when any of it is outside RAM (a loader bug, not a guest fault). */

@@ -1,10 +1,8 @@
 import { codecs } from "../abi/codecs.js";
 import { abi } from "../abi/constants.js";
 import type { MemmapEntry, ModlistEntry, StartInfo } from "../abi/types.js";
-import { kernelFindings } from "../checkImage/kernelFindings.js";
-import { ElfError } from "../elf/ElfError.js";
+import { analyzeKernel } from "../checkImage/analyzeKernel.js";
 import type { ElfFile, ElfProgramHeader } from "../elf/elfTypes.js";
-import { readElf } from "../elf/readElf.js";
 import type { BootCase } from "../model/BootCase.js";
 import type { CpuState, SegmentState } from "../model/CpuState.js";
 import { moduleBytes } from "../model/moduleBytes.js";
@@ -41,14 +39,9 @@ function loadSegments(elf: ElfFile): ElfProgramHeader[] {
 
 /** Validate the image as the strict loader does: readElf, then every kernel-side "must". */
 function validate(c: BootCase, faults: Faults): { elf: ElfFile; entry: number; reloc: { align: number; min: number; max: number } | null } {
-  let elf: ElfFile;
-  try {
-    elf = readElf(c.kernelImage);
-  } catch (err) {
-    if (err instanceof ElfError) throw new RefusalError("not-elf", err.message);
-    throw err;
-  }
-  const facts = kernelFindings(elf);
+  const a = analyzeKernel(c.kernelImage);
+  if (!a.ok) throw new RefusalError("not-elf", a.error.message);
+  const { elf, facts } = a;
   const errors = facts.findings.filter((f) => f.severity === "error");
   // A strict loader reads notes from PT_NOTE segments only, as the ABI text asks.
   const entryInSegment = facts.notes.some((n) => n.owner === "Xen" && n.type === 18 && n.in.some((w) => w.startsWith("PT_NOTE")));
@@ -221,7 +214,7 @@ function load(c: BootCase, opts: ReferenceOptions, faults: Faults): Pick<Observa
       enc.encodeInto(cmd, b);
       w(modCmdlines[i]!, b);
     }
-    w(plan.modules[i]!, moduleBytes(m.seed, m.size));
+    w(plan.modules[i]!, c.moduleData?.[i] ?? moduleBytes(m.seed, m.size));
     return { paddr: BigInt(plan.modules[i]!), size: BigInt(m.size), cmdline_paddr: BigInt(modCmdlines[i]!), reserved: 0n };
   });
   faults.modules?.(modlist, memory);
