@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/_internals/packageRoot.js";
-import { jsonSchemas } from "../../src/spec/jsonSchemas.js";
+import { jsonSchemas, publishedSchemas } from "../../src/spec/jsonSchemas.js";
 import { loadSpec } from "../../src/spec/loadSpec.js";
 import { specFiles, type SpecFileName } from "../../src/spec/schemas.js";
 
@@ -12,7 +12,7 @@ const names = Object.keys(specFiles) as SpecFileName[];
 const readJson = (...p: string[]): unknown => JSON.parse(readFileSync(join(root, ...p), "utf8"));
 
 describe("spec/ data and its published JSON Schemas", () => {
-  it.each(names)("spec/schema/%s.schema.json matches the zod source (run npm run spec:export)", (name) => {
+  it.each(Object.keys(publishedSchemas))("spec/schema/%s.schema.json matches the zod source (run npm run spec:export)", (name) => {
     expect(readJson("spec", "schema", `${name}.schema.json`)).toEqual(jsonSchemas()[name]);
   });
 
