@@ -1,0 +1,51 @@
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { bootCaseArb } from "../generators/bootCaseArb.js";
+import { judge } from "../src/checks/judge.js";
+import type { BootCase } from "../src/model/BootCase.js";
+import type { ResultRecord } from "../src/results/Results.js";
+import { runSuite } from "../src/runner/runSuite.js";
+import { loadSpec } from "../src/spec/loadSpec.js";
+import { caseCount, seed, suiteTargets } from "./_support/selection.js";
+
+const BAD = new Set(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
+const targets = await suiteTargets();
+const requirements = loadSpec().requirements.requirements.filter((r) => r.status === "active");
+console.log(`conformance suites: seed ${seed}, ${caseCount} cases per variant (PVH_SEED, PVH_CASES)`);
+
+for (const t of targets) {
+  for (const variant of t.variants) {
+    describe.skipIf(t.skip !== undefined)(`${t.adapter.id}/${variant}${t.skip ? ` (skipped: ${t.skip})` : ""}`, () => {
+      let byRequirement = new Map<string, ResultRecord[]>();
+      beforeAll(async () => {
+        const results = await runSuite({ selections: [{ adapter: t.adapter, variants: [variant] }], cases: caseCount, seed, suiteVersion: "suite", command: [], concurrency: 2 });
+        byRequirement = new Map();
+        for (const r of results.records) {
+          const list = byRequirement.get(r.requirement) ?? [];
+          list.push(r);
+          byRequirement.set(r.requirement, list);
+        }
+      }, 30 * 60_000);
+
+      it.each(requirements.map((r) => [`${r.id} [${r.level}]`, r.id] as const))("%s", (_title, id) => {
+        const recs = byRequirement.get(id) ?? [];
+        expect(recs.length, `no verdicts for ${id}`).toBe(caseCount);
+        const bad = recs.filter((r) => BAD.has(r.status));
+        const lines = bad.slice(0, 5).map((r) => `${r.caseId} ${r.status} ${r.code}: ${r.message}${r.evidence ? ` (expected ${r.evidence.expected}; seen ${r.evidence.seen})` : ""}`);
+        expect(lines, `replay with: pvh-conformance run --adapter ${t.adapter.id} --variant ${variant} --seed ${seed} --case <index>`).toEqual([]);
+      });
+
+      it("property: every generated valid case conforms (fast-check shrinks a failure to a minimal case)", async () => {
+        const caps = t.adapter.capabilities(variant);
+        await fc.assert(
+          fc.asyncProperty(bootCaseArb(caps), async (partial) => {
+            const c: BootCase = { ...partial, id: "property", replay: { seed, index: 0, caseSeed: 0 } };
+            const bad = judge(c, await t.adapter.boot(c, variant)).filter((v) => BAD.has(v.status));
+            expect(bad.map((v) => `${v.requirement} ${v.status}: ${v.message}`)).toEqual([]);
+          }),
+          { seed, numRuns: Math.min(caseCount, 100) },
+        );
+      }, 30 * 60_000);
+    });
+  }
+}
