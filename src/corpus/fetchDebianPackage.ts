@@ -17,7 +17,8 @@ export function corpusDir(): string {
 
 /** Follow a metapackage (linux-image-amd64) to the versioned package it depends on. */
 async function resolvePackage(name: string): Promise<string> {
-  if (!name.endsWith("-amd64") || /\d/.test(name)) return name;
+  // Versioned names (linux-image-6.1.0-56-amd64) are already concrete.
+  if (!name.startsWith("linux-image-") || /-\d+\.\d+/.test(name)) return name;
   const { stdout } = await run("apt-cache", ["depends", "--no-recommends", "--no-suggests", name], { timeout: 60_000 });
   const dep = /Depends:\s*(linux-image-[0-9][^\s]*)/.exec(stdout)?.[1];
   return dep ?? name;

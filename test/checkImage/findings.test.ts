@@ -1,0 +1,95 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { bootCaseArb } from "../../generators/bootCaseArb.js";
+import { exampleCase } from "../../generators/exampleCase.js";
+import { malformedFamilies } from "../../generators/malformedKernelArb.js";
+import { u32le } from "../../generators/_internals/notes.js";
+import { referenceAdapter } from "../../adapters/reference/referenceAdapter.js";
+import { checkImageBytes } from "../../src/checkImage/checkImage.js";
+import { buildElf } from "../../src/elf/buildElf.js";
+
+const caps = referenceAdapter.capabilities("v1");
+
+describe("check-image on generated kernels", () => {
+  it("valid generated kernels are valid, with the entry the generator wrote (fast-check)", async () => {
+    await fc.assert(
+      fc.asyncProperty(bootCaseArb(caps), async (c) => {
+        const r = await checkImageBytes("gen.elf", c.kernelImage);
+        expect(r.findings.filter((f) => f.severity === "error")).toEqual([]);
+        expect(r.verdict).toBe("valid");
+        expect(r.entry).toBe(c.kernel.entry);
+        expect(r.format).toBe(c.kernel.elfClass === 32 ? "elf32" : "elf64");
+        expect(r.notes.some((n) => n.owner === "Xen" && n.name === "PHYS32_ENTRY")).toBe(true);
+      }),
+      { seed: 11, numRuns: 150 },
+    );
+  });
+
+  it.each(Object.entries(malformedFamilies).map(([k, f]) => [k, f.requirement] as const))(
+    "malformed family %s is invalid with an error against %s",
+    async (family, requirement) => {
+      for (const elfClass of [32, 64] as const) {
+        const c = exampleCase(family, { malformed: family as keyof typeof malformedFamilies, plan: { elfClass, entryDescSize: 8 } });
+        const r = await checkImageBytes(`${family}.elf`, c.kernelImage);
+        expect(r.verdict, JSON.stringify(r.findings)).toBe("invalid");
+        expect(r.findings.filter((f) => f.severity === "error").map((f) => f.requirement)).toContain(requirement);
+      }
+    },
+  );
+
+  it("a PHYS32_ENTRY note only in a section (no PT_NOTE) is valid but warned about", async () => {
+    const desc = u32le(0x100000);
+    const { bytes } = buildElf({
+      class: 64,
+      entry: 0x100000,
+      segments: [{ kind: "load", vaddr: 0x100000, flags: "RX", data: new Uint8Array(64) }],
+      noteSections: [{ name: ".note.Xen", notes: [{ name: "Xen", type: 18, desc }] }],
+    });
+    const r = await checkImageBytes("section.elf", bytes);
+    expect(r.verdict).toBe("valid");
+    expect(r.entry).toBe(0x100000);
+    expect(r.findings.map((f) => [f.requirement, f.severity])).toEqual([
+      ["pvh.note.in-pt-note", "warning"],
+      ["pvh.note.in-pt-note.vmm", "warning"],
+    ]);
+  });
+
+  it("two PHYS32_ENTRY notes that disagree are flagged (interop)", async () => {
+    const { bytes } = buildElf({
+      class: 32,
+      segments: [
+        { kind: "load", vaddr: 0x100000, flags: "RX", data: new Uint8Array(64) },
+        { kind: "note", notes: [{ name: "Xen", type: 18, desc: u32le(0x100000) }, { name: "Xen", type: 18, desc: u32le(0x100010) }] },
+      ],
+    });
+    const r = await checkImageBytes("two.elf", bytes);
+    expect(r.findings.map((f) => f.requirement)).toEqual(["pvh.note.entry.unique"]);
+    expect(r.verdict).toBe("valid");
+  });
+
+  it("never throws on any prefix or any byte mutation of an image, and always gives a verdict", async () => {
+    const c = exampleCase("hostile", { plan: { notesBefore: [{ name: "GNU", type: 3, desc: new Uint8Array(20) }] } });
+    const img = c.kernelImage;
+    for (let n = 0; n < img.length; n += Math.max(1, Math.floor(img.length / 300))) {
+      const r = await checkImageBytes("prefix", img.subarray(0, n));
+      expect(["valid", "invalid"]).toContain(r.verdict);
+    }
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.nat(img.length - 1), fc.nat(255)), { minLength: 1, maxLength: 8 }), async (edits) => {
+        const b = img.slice();
+        for (const [at, v] of edits) b[at] = v;
+        const r = await checkImageBytes("mutated", b);
+        expect(["valid", "invalid"]).toContain(r.verdict);
+      }),
+      { seed: 12, numRuns: 1500 },
+    );
+  });
+
+  it("an empty file and a file of garbage are invalid, not errors", async () => {
+    for (const b of [new Uint8Array(0), new Uint8Array(3), new TextEncoder().encode("#!/bin/sh\necho not a kernel\n")]) {
+      const r = await checkImageBytes("junk", b);
+      expect(r.verdict).toBe("invalid");
+      expect(r.findings[0]!.requirement).toBe("pvh.image.elf");
+    }
+  });
+});

@@ -1,0 +1,118 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readBzImage } from "../../src/bzimage/readBzImage.js";
+import { checkImage } from "../../src/checkImage/checkImage.js";
+import type { ImageReport } from "../../src/checkImage/ImageReport.js";
+import { fetchDebianPackage } from "../../src/corpus/fetchDebianPackage.js";
+import { inCI } from "../_support/requireTool.js";
+import { readelfNotes } from "../_support/readelfNotes.js";
+import { readFileSync } from "node:fs";
+
+/**
+ * Real PVH images from Debian, fetched with apt-get download into a cache outside
+ * the repository (PVH_CORPUS_DIR, default ~/.cache/pvh-conformance/corpus).
+ */
+interface RealImage {
+  name: string;
+  pkg: string;
+  path: (root: string) => string;
+  /** CLI that turns the payload into vmlinux, for the readelf oracle (bzImages only). */
+  unpack?: string[];
+  format: ImageReport["format"];
+  compression: string | null;
+  entry: number;
+}
+
+const images: RealImage[] = [
+  {
+    name: "Debian linux-image-amd64 vmlinuz",
+    pkg: "linux-image-amd64",
+    path: (root) => join(root, "boot", readdirSync(join(root, "boot")).find((f) => f.startsWith("vmlinuz"))!),
+    unpack: ["xz", "-dc", "--single-stream"],
+    format: "bzimage",
+    compression: "xz",
+    entry: 0x1000850,
+  },
+  {
+    name: "Debian linux-image-cloud-amd64 vmlinuz",
+    pkg: "linux-image-cloud-amd64",
+    path: (root) => join(root, "boot", readdirSync(join(root, "boot")).find((f) => f.startsWith("vmlinuz"))!),
+    unpack: ["lz4", "-dc"],
+    format: "bzimage",
+    compression: "lz4",
+    entry: -1, // pinned below from readelf, since the cloud build's entry moves between updates
+  },
+  {
+    name: "xen-shim from xen-utils-4.17",
+    pkg: "xen-utils-4.17",
+    path: (root) => join(root, "usr", "lib", "xen-4.17", "boot", "xen-shim"),
+    format: "elf32",
+    compression: null,
+    entry: -1,
+  },
+];
+
+const work = mkdtempSync(join(tmpdir(), "pvh-real-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe("check-image on real Debian images", () => {
+  const files = new Map<string, string>();
+  let unavailable: string | undefined;
+  beforeAll(async () => {
+    const roots = new Map<string, string>();
+    try {
+      for (const img of images) roots.set(img.name, (await fetchDebianPackage(img.pkg)).root);
+    } catch (err) {
+      // Only the download may fail softly, and only outside CI.
+      if (inCI) throw err;
+      unavailable = `apt-get download failed: ${(err as Error).message.split("\n")[0]}`;
+      console.warn(`skipping real images: ${unavailable}`);
+      return;
+    }
+    for (const img of images) files.set(img.name, img.path(roots.get(img.name)!));
+  }, 900_000);
+
+  it.each(images.map((i) => [i.name, i] as const))("%s: valid, notes as readelf -n shows them", async (_n, img) => {
+    if (unavailable) return;
+    const file = files.get(img.name)!;
+    const r = await checkImage(file);
+    expect(r.format).toBe(img.format);
+    expect(r.compression).toBe(img.compression);
+    expect(r.findings).toEqual([]);
+    expect(r.verdict).toBe("valid");
+
+    // The oracle: readelf -n on the ELF (decompressed by the Debian CLI for bzImages).
+    let elfFile = file;
+    if (img.unpack) {
+      const bytes = readFileSync(file);
+      const info = readBzImage(bytes);
+      const payload = bytes.subarray(info.payloadOffset, info.payloadOffset + info.payloadLength);
+      elfFile = join(work, `${img.pkg}.vmlinux`);
+      let vmlinux: Buffer;
+      try {
+        vmlinux = execFileSync(img.unpack[0]!, img.unpack.slice(1), { input: payload, maxBuffer: 1 << 30, stdio: ["pipe", "pipe", "ignore"] });
+      } catch (err) {
+        // lz4 and xz complain about the 4 size bytes Linux appends, after writing everything.
+        vmlinux = (err as { stdout: Buffer }).stdout;
+      }
+      writeFileSync(elfFile, vmlinux);
+    }
+    const oracle = readelfNotes(elfFile).filter((n) => n.owner === "Xen");
+    const ours = r.notes.filter((n) => n.owner === "Xen");
+    // readelf prints every Xen note's data raw; if parsing its output broke, say so.
+    expect(oracle.length).toBeGreaterThan(0);
+    expect(oracle.filter((n) => n.desc === undefined)).toEqual([]);
+    expect(ours.map((n) => n.descsz)).toEqual(oracle.map((n) => n.descsz));
+    ours.forEach((n, i) => {
+      if (oracle[i]!.desc !== undefined) expect(n.desc, `${n.name}`).toBe(oracle[i]!.desc);
+    });
+    const entryNote = oracle.find((n) => /0x00000012/.test(n.type))!;
+    const le = Buffer.from(entryNote.desc!, "hex");
+    const oracleEntry = le.length === 8 ? Number(le.readBigUInt64LE(0)) : le.readUInt32LE(0);
+    expect(r.entry).toBe(oracleEntry);
+    if (img.entry >= 0) expect(r.entry).toBe(img.entry);
+  }, 120_000);
+});
