@@ -114,3 +114,14 @@ export const cpuChecks: Check[] = [
     },
   },
 ];
+
+cpuChecks.push({
+  requirement: "pvh.interop.cpl0",
+  run: ({ obs }) => {
+    const s = obs.cpu!.segments;
+    const high = (["cs", "ds", "es", "ss"] as const).filter((n) => s[n].dpl !== 0);
+    return high.length === 0
+      ? pass("pvh.interop.cpl0")
+      : fail("pvh.interop.cpl0", "dpl-not-0", `${high.map((n) => `${n.toUpperCase()}.DPL=${s[n].dpl}`).join(", ")}`, { expected: "DPL 0 on CS, DS, ES, SS", seen: high.map((n) => describe(s[n])).join("; ") });
+  },
+});

@@ -84,8 +84,15 @@ export const memmapChecks: Check[] = [
           });
         }
       }
+      // Adjacent RAM entries describe one stretch of RAM: merge them before asking whether it holds the image.
+      const ramRuns: { s: number; t: number }[] = [];
+      for (const e of map.filter((x) => x.type === TYPE_RAM).map((x) => ({ s: Number(x.addr), t: Number(x.addr + x.size) })).sort((a, b) => a.s - b.s)) {
+        const last = ramRuns.at(-1);
+        if (last && e.s <= last.t) last.t = Math.max(last.t, e.t);
+        else ramRuns.push({ ...e });
+      }
       for (const k of kernelRanges(input)) {
-        const covered = map.some((e) => e.type === TYPE_RAM && Number(e.addr) <= k.start && Number(e.addr + e.size) >= k.end);
+        const covered = ramRuns.some((r) => r.s <= k.start && r.t >= k.end);
         if (!covered) return fail("pvh.memmap.ram", "kernel-not-ram", `${k.what} ${hex(k.start)}-${hex(k.end)} is not inside one RAM entry`, { expected: "the loaded image in RAM", seen: map.map(show).join("; "), address: k.start });
       }
       return pass("pvh.memmap.ram");

@@ -103,7 +103,8 @@ export const startInfoChecks: Check[] = [
     const c = bootData(obs).cmdline;
     const want = bootCase.cmdline;
     const seen = c ? text(c) : null;
-    if (want === null) {
+    if (want === null || want === "") {
+      // An empty command line and none at all mean the same to a guest: accept either form.
       return seen === null || seen === ""
         ? pass("pvh.cmdline.content", "no command line given, none handed over")
         : fail("pvh.cmdline.content", "cmdline-invented", `no command line was given, but ${preview(seen)} was handed over`, { expected: "cmdline_paddr 0 or an empty string", seen: preview(seen), address: c!.at });
@@ -154,7 +155,7 @@ export const startInfoChecks: Check[] = [
       if (c === undefined) continue; // a missing entry is pvh.module.content's to report
       const seen = c === null ? null : text(c);
       const problem = c ? stringProblem(c) : undefined;
-      const ok = m.cmdline === null ? seen === null || seen === "" : problem === undefined && seen === m.cmdline;
+      const ok = m.cmdline === null || m.cmdline === "" ? seen === null || seen === "" : problem === undefined && seen === m.cmdline;
       if (!ok) {
         return fail("pvh.module.cmdline", "module-cmdline", `module ${i} command line ${problem ? `is ${problem}` : "differs"}`, {
           expected: m.cmdline === null ? "0 or an empty string" : preview(m.cmdline),

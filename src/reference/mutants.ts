@@ -1,3 +1,4 @@
+import { codecs } from "../abi/codecs.js";
 import type { MemmapEntry } from "../abi/types.js";
 import type { BootCase } from "../model/BootCase.js";
 import type { SegmentState } from "../model/CpuState.js";
@@ -27,6 +28,8 @@ const SIF_MOD_START_PFN = 1 << 3;
 /** Room needed above 4 GiB for a table or string a mutant moves into high RAM. */
 const HIGH_ROOM = ONE_MIB;
 
+const rsdpField = (name: string): number => codecs.acpiRsdp().field(name).offset;
+
 const valid = (c: BootCase): boolean => c.kernel.malformed === null;
 const when = (pred: (c: BootCase) => boolean) => (c: BootCase): boolean => valid(c) && pred(c);
 const lowEnd = (c: BootCase): number => Math.min(c.memoryBytes, LOW_RAM_LIMIT);
@@ -41,6 +44,32 @@ function patchEntry(map: MemmapEntry[], pick: (e: MemmapEntry) => boolean, patch
   const i = map.findIndex(pick);
   if (i < 0) throw new Error("mutant: memory map entry to patch not found");
   return map.map((e, k) => (k === i ? { ...e, ...patch } : e));
+}
+
+/** Reports `hole` as reserved inside whichever RAM entries it falls in. */
+function reserve(map: MemmapEntry[], hole: { start: number; end: number }): MemmapEntry[] {
+  const lo = BigInt(hole.start);
+  const hi = BigInt(hole.end);
+  return map.flatMap((e) => {
+    const end = e.addr + e.size;
+    if (e.type !== 1 || end <= lo || e.addr >= hi) return [e];
+    const out: MemmapEntry[] = [];
+    if (e.addr < lo) out.push({ ...e, size: lo - e.addr });
+    const s = e.addr > lo ? e.addr : lo;
+    const t = end < hi ? end : hi;
+    out.push({ ...e, addr: s, size: t - s, type: 2 });
+    if (end > hi) out.push({ ...e, addr: hi, size: end - hi });
+    return out;
+  });
+}
+
+/** Marks the loaded image reserved; the plan hook runs first and tells the map hook where the image went. */
+function kernelReserved(): Faults {
+  let kernel = { start: 0, end: 0 };
+  return {
+    plan: (_p, k) => void (kernel = k),
+    memmap: (m) => reserve(m, kernel),
+  };
 }
 
 /** The delta the strict loader picks with alwaysRelocate, or null when it would not move the image. */
@@ -174,6 +203,31 @@ export const mutants: readonly Mutant[] = [
     applies: when((c) => c.modules.some((m) => m.cmdline !== null && m.cmdline !== "")),
   },
   {
+    id: "modlist-paddr-zero", breaks: "pvh.modlist.count",
+    description: "reports the modules but leaves modlist_paddr 0",
+    faults: { startInfo: (si) => void (si.modlist_paddr = 0n) },
+    applies: when((c) => c.modules.length > 0),
+  },
+  {
+    id: "modules-swapped", breaks: "pvh.module.content",
+    description: "lists modules 0 and 1 in the wrong order",
+    faults: { modules: (e) => void ([e[0], e[1]] = [e[1]!, e[0]!]) },
+    applies: when((c) => c.modules.length > 1 && c.modules[0]!.crc32 !== c.modules[1]!.crc32),
+  },
+  {
+    id: "module-cmdline-unterminated", breaks: "pvh.module.cmdline",
+    description: "copies a module's command line without its NUL, over memory that held junk",
+    faults: {
+      modules: (entries, memory) => {
+        const at = Number(entries.find((x) => x.cmdline_paddr !== 0n)!.cmdline_paddr);
+        let nul = at;
+        while (memory.read(nul, 1)![0] !== 0) nul++;
+        memory.write(nul, Uint8Array.of(0xff));
+      },
+    },
+    applies: when((c) => c.modules.some((m) => m.cmdline !== null)),
+  },
+  {
     id: "modlist-entry-reserved", breaks: "pvh.module.reserved",
     description: "leaves junk in modlist entry 0's reserved field",
     faults: { modules: (e) => void (e[0]!.reserved = 1n) },
@@ -184,7 +238,19 @@ export const mutants: readonly Mutant[] = [
   {
     id: "rsdp-checksum", breaks: "pvh.rsdp.valid",
     description: "hands over an RSDP whose first checksum is off by one",
-    faults: { rsdp: (b) => void (b[8] = (b[8]! + 1) & 0xff) },
+    faults: { rsdp: (b) => void (b[rsdpField("checksum")] = (b[rsdpField("checksum")]! + 1) & 0xff) },
+    applies: valid,
+  },
+  {
+    id: "rsdp-extended-checksum", breaks: "pvh.rsdp.valid",
+    description: "hands over a revision 2 RSDP whose extended checksum is off by one",
+    faults: { rsdp: (b) => void (b[rsdpField("extended_checksum")] = (b[rsdpField("extended_checksum")]! + 1) & 0xff) },
+    applies: valid,
+  },
+  {
+    id: "rsdp-signature", breaks: "pvh.rsdp.valid",
+    description: "hands over an RSDP signed \"RSD PTR?\"",
+    faults: { rsdp: (b) => void (b[7] = 0x3f) },
     applies: valid,
   },
 
@@ -193,6 +259,18 @@ export const mutants: readonly Mutant[] = [
     id: "memmap-paddr-zero", breaks: "pvh.memmap.table",
     description: "reports memmap_entries but leaves memmap_paddr 0",
     faults: { startInfo: (si) => void (si.memmap_paddr = 0n) },
+    applies: valid,
+  },
+  {
+    id: "memmap-outside-ram", breaks: "pvh.memmap.table",
+    description: "points memmap_paddr at 0xc0000000, which is never RAM",
+    faults: { startInfo: (si) => void (si.memmap_paddr = BigInt(LOW_RAM_LIMIT)) },
+    applies: valid,
+  },
+  {
+    id: "kernel-reserved", breaks: "pvh.memmap.ram",
+    description: "reports the memory holding the loaded image as reserved",
+    faults: kernelReserved(),
     applies: valid,
   },
   {
@@ -211,7 +289,8 @@ export const mutants: readonly Mutant[] = [
     id: "memmap-entries-minus-one", breaks: "pvh.memmap.ram",
     description: "counts one entry too few, dropping the last, which describes the top of RAM",
     faults: { startInfo: (si) => void (si.memmap_entries = si.memmap_entries! - 1) },
-    applies: valid,
+    // Modules that are all empty leave an empty reserved entry last, and dropping it loses nothing.
+    applies: when((c) => !(c.memoryBytes <= LOW_RAM_LIMIT && c.modules.length > 0 && c.modules.every((m) => m.size === 0))),
   },
   {
     id: "memmap-entry-reserved", breaks: "pvh.memmap.reserved",
@@ -243,6 +322,12 @@ export const mutants: readonly Mutant[] = [
     description: "places the command line on the first byte of the loaded image",
     faults: { plan: (p, k) => void (p.cmdline = k.start) },
     applies: when((c) => c.cmdline !== null),
+  },
+  {
+    id: "modules-overlap", breaks: "pvh.layout.no-overlap",
+    description: "places module 0 at module 1's address",
+    faults: { plan: (p) => void (p.modules[0] = p.modules[1]!) },
+    applies: when((c) => c.modules.length > 1 && c.modules[0]!.size > 0 && c.modules[1]!.size > 0),
   },
 
   // loading
@@ -371,6 +456,18 @@ export const mutants: readonly Mutant[] = [
     id: "cs-16bit", breaks: "pvh.cpu.cs",
     description: "loads a 16-bit CS (D/B=0)",
     faults: setSegment("cs", { db: 0 }),
+    applies: valid,
+  },
+  {
+    id: "cs-execute-only", breaks: "pvh.cpu.cs",
+    description: "loads CS as execute-only code (type 0x9)",
+    faults: setSegment("cs", { type: 0x9 }),
+    applies: valid,
+  },
+  {
+    id: "cs-ring3", breaks: "pvh.interop.cpl0",
+    description: "enters with a DPL 3 code segment (ring 3)",
+    faults: setSegment("cs", { dpl: 3 }),
     applies: valid,
   },
   {

@@ -102,8 +102,8 @@ function carve(map: MemmapEntry[], hole: Range, type: number): MemmapEntry[] {
     if (s < hole.start) out.push({ ...e, size: BigInt(hole.start - s) });
     if (t > hole.end) out.push({ ...e, addr: BigInt(hole.end), size: BigInt(t - hole.end) });
   }
-  out.push({ addr: BigInt(hole.start), size: BigInt(hole.end - hole.start), type, reserved: 0 });
-  return out.sort((a, b) => (a.addr < b.addr ? -1 : 1));
+  if (hole.end > hole.start) out.push({ addr: BigInt(hole.start), size: BigInt(hole.end - hole.start), type, reserved: 0 });
+  return out.filter((e) => e.size > 0n).sort((a, b) => (a.addr < b.addr ? -1 : 1));
 }
 
 const flat = (base: number, limit: number, type: number, s = 1): Omit<SegmentState, "selector"> => ({

@@ -1,0 +1,119 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { exampleCase } from "../../generators/exampleCase.js";
+import { packageRoot } from "../../src/_internals/packageRoot.js";
+import { main } from "../../src/cli/main.js";
+import { resultsValidator } from "../../src/results/writeResults.js";
+import { inCI } from "../_support/requireTool.js";
+
+const dir = mkdtempSync(join(tmpdir(), "pvh-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
+  return { code, out, err };
+}
+
+const good = join(dir, "good.elf");
+const bad = join(dir, "bad.elf");
+writeFileSync(good, exampleCase("good").kernelImage);
+writeFileSync(bad, exampleCase("bad", { malformed: "no-entry-note" }).kernelImage);
+
+describe("pvh-conformance check-image", () => {
+  it("exit 0 and a human report for a valid image", async () => {
+    const r = await cli("check-image", good);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("VALID");
+    expect(r.out).toContain("PHYS32_ENTRY (18)");
+  });
+
+  it("exit 1 when any image is invalid; --json matches the published schema", async () => {
+    const r = await cli("check-image", "--json", good, bad);
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.out) as { file: string; verdict: string; entry: number | null; findings: { requirement: string; severity: string }[] }[];
+    const schema = JSON.parse(readFileSync(join(packageRoot(), "spec", "schema", "check-image.schema.json"), "utf8")) as object;
+    const validate = new Ajv2020({ strict: false }).compile(schema);
+    expect(validate(json), JSON.stringify(validate.errors)).toBe(true);
+    expect(json.map((x) => [x.verdict, x.entry === null])).toEqual([["valid", false], ["invalid", true]]);
+    expect(json[1]!.findings[0]).toMatchObject({ requirement: "pvh.note.entry.present", severity: "error" });
+  });
+
+  it("exit 2 with a message for a missing file, no file, or a bad option", async () => {
+    const missing = await cli("check-image", join(dir, "nope"));
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/cannot open .*nope/);
+    expect((await cli("check-image")).code).toBe(2);
+    const opt = await cli("check-image", "--frobnicate", good);
+    expect(opt.code).toBe(2);
+    expect(opt.err).toContain("--help");
+    expect((await cli("check-image", "--max-decompressed", "-5", good)).code).toBe(2);
+    expect((await cli("check-image", dir)).code).toBe(2);
+  });
+
+  it("--help and unknown commands", async () => {
+    expect((await cli("check-image", "--help")).out).toContain("exit status");
+    expect((await cli("--help")).out).toContain("check-image");
+    expect((await cli("frobnicate")).code).toBe(2);
+    expect((await cli("--version")).out).toMatch(/^pvh-conformance \d+\.\d+\.\d+/);
+  });
+});
+
+describe("pvh-conformance run", () => {
+  it("runs the reference loader, prints a summary per requirement, writes results.json valid against its schema", async () => {
+    const out = join(dir, "run");
+    const r = await cli("run", "--adapter", "reference", "--cases", "40", "--seed", "3", "--out", out, "--quiet");
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain("pvh.cpu.tr");
+    expect(r.err).toContain("seed 3");
+    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as { records: { requirement: string; adapter: string; variant: string; caseId: string; status: string; message: string }[]; cases: unknown[] };
+    expect(resultsValidator()(results)).toBe(true);
+    expect(results.cases).toHaveLength(40);
+    expect(results.records[0]).toMatchObject({ adapter: "reference", variant: "v1" });
+    for (const k of ["requirement", "adapter", "variant", "caseId", "status", "message"]) expect(results.records[0]).toHaveProperty(k);
+  });
+
+  it("exits 1 and names a replay command when a variant fails (v0 fails the interop need for a memory map)", async () => {
+    const r = await cli("run", "--adapter", "reference", "--variant", "v0", "--cases", "5", "--seed", "4", "--out", join(dir, "v0"), "--quiet");
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("FAIL pvh.interop.version-1");
+    expect(r.out).toMatch(/replay: pvh-conformance run --adapter reference --variant v0 --seed 4 --case \d+/);
+  });
+
+  it("replays one case by index with the same verdicts", async () => {
+    const a = join(dir, "all");
+    const one = join(dir, "one");
+    await cli("run", "--adapter", "reference", "--cases", "10", "--seed", "9", "--out", a, "-q");
+    await cli("run", "--adapter", "reference", "--seed", "9", "--case", "7", "--out", one, "-q");
+    const all = JSON.parse(readFileSync(join(a, "results.json"), "utf8")) as { records: { caseId: string; requirement: string; status: string }[]; cases: { caseId: string; replay: { index: number } }[] };
+    const single = JSON.parse(readFileSync(join(one, "results.json"), "utf8")) as typeof all;
+    const id = all.cases.find((c) => c.replay.index === 7)!.caseId;
+    expect(single.cases.map((c) => c.caseId)).toEqual([id]);
+    expect(single.records.map((r) => [r.requirement, r.status])).toEqual(all.records.filter((r) => r.caseId === id).map((r) => [r.requirement, r.status]));
+  });
+
+  it("usage errors exit 2", async () => {
+    expect((await cli("run", "--adapter", "nosuch")).code).toBe(2);
+    expect((await cli("run", "--cases", "many")).code).toBe(2);
+    expect((await cli("run", "--adapter", "reference", "--variant", "v9")).code).toBe(2);
+    const list = await cli("run", "--list");
+    expect(list.out).toContain("reference: ");
+  });
+});
+
+describe("the installed command", () => {
+  const bin = join(packageRoot(), "bin", "pvh-conformance.js");
+  const built = existsSync(join(packageRoot(), "dist", "src", "cli", "main.js"));
+  if (!built && inCI) throw new Error("CI: dist/ is missing; npm ci must build it (prepare script)");
+  it.skipIf(!built)("bin/pvh-conformance.js runs the built CLI", () => {
+    const help = execFileSync("node", [bin, "--help"], { encoding: "utf8" });
+    expect(help).toContain("usage: pvh-conformance");
+    const r = spawnSync("node", [bin, "check-image", good], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+  });
+});
