@@ -1,20 +1,18 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../_internals/packageRoot.js";
-import { checkImageCommand } from "./checkImageCommand.js";
 import { EXIT, UsageError, type Io } from "./Io.js";
-import { requirementsCommand } from "./requirementsCommand.js";
-import { runCommand } from "./runCommand.js";
 
 interface Command {
   summary: string;
-  run(args: string[], io: Io): Promise<number>;
+  /** Loaded on use: a command's dependencies (fast-check, ajv, decompressors) cost startup time. */
+  load(): Promise<(args: string[], io: Io) => Promise<number>>;
 }
 
 const commands: Record<string, Command> = {
-  run: { summary: "run the conformance suite against loaders (default: reference + installed VMMs)", run: runCommand },
-  "check-image": { summary: "check kernel images (ELF or bzImage) for valid PVH notes", run: checkImageCommand },
-  requirements: { summary: "list the requirement catalogue", run: requirementsCommand },
+  run: { summary: "run the conformance suite against loaders (default: reference + installed VMMs)", load: async () => (await import("./runCommand.js")).runCommand },
+  "check-image": { summary: "check kernel images (ELF or bzImage) for valid PVH notes", load: async () => (await import("./checkImageCommand.js")).checkImageCommand },
+  requirements: { summary: "list the requirement catalogue", load: async () => (await import("./requirementsCommand.js")).requirementsCommand },
 };
 
 function version(): string {
@@ -53,7 +51,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return EXIT.usage;
   }
   try {
-    return await command.run(rest, io);
+    return await (await command.load())(rest, io);
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       io.stderr.write(`pvh-conformance ${name}: ${(err as Error).message}\nRun \`pvh-conformance ${name} --help\`.\n`);

@@ -24,6 +24,10 @@ describe("spec/ data and its published JSON Schemas", () => {
     expect(ok).toBe(true);
   });
 
+  it.each(names)("zod (the source) accepts spec/%s.json, refinements included", (name) => {
+    expect(() => specFiles[name].parse(readJson("spec", `${name}.json`))).not.toThrow();
+  });
+
   it("ajv rejects a catalogue entry that breaks the schema (the schema has teeth)", () => {
     const ajv = new Ajv2020({ allErrors: true, strict: false });
     const validate = ajv.compile(readJson("spec", "schema", "requirements.schema.json") as object);
