@@ -1,5 +1,6 @@
 import bzip2 from "unbzip2-stream/lib/bzip2.js";
 import { EngineFailure } from "./EngineFailure.js";
+import { expectMagic } from "./expectMagic.js";
 
 const OUT_CHUNK = 1 << 20;
 
@@ -83,6 +84,7 @@ function failure(err: unknown): EngineFailure {
  * anything after it is ignored.
  */
 export function* bzip2Chunks(input: Uint8Array): Generator<Uint8Array, void, undefined> {
+  expectMagic(input, [0x42, 0x5a, 0x68], "a bzip2 stream");
   const bits = bitReader(input);
   let level: number;
   try {

@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import { crc32, createInflateRaw } from "node:zlib";
 import { EngineFailure } from "./EngineFailure.js";
+import { expectMagic } from "./expectMagic.js";
 import { liveResources } from "./liveResources.js";
 
 // Input is fed to zlib in slices this big. zlib's own stream pushes all the output
@@ -22,8 +23,8 @@ function truncatedHeader(): EngineFailure {
 
 /** Offset of the deflate data after a gzip member header (RFC 1952, 2.3). */
 function parseGzipHeader(b: Uint8Array): number {
+  expectMagic(b, [0x1f, 0x8b], "a gzip stream");
   if (b.length < 10) throw truncatedHeader();
-  if (b[0] !== 0x1f || b[1] !== 0x8b) throw new EngineFailure("corrupt", "not a gzip stream (bad ID1/ID2)");
   if (b[2] !== 8) throw new EngineFailure("unsupported", `gzip compression method ${b[2]} (only 8, deflate, exists)`);
   const flg = b[3]!;
   if (flg & FRESERVED) throw new EngineFailure("corrupt", "gzip header sets reserved FLG bits");

@@ -1,5 +1,6 @@
 import { uncompressSync } from "lz4-napi";
 import { EngineFailure } from "./EngineFailure.js";
+import { expectMagic } from "./expectMagic.js";
 
 // LZ4 Frame Format Description, "Legacy frame": magic 0x184C2102, then blocks of
 // a little-endian u32 compressed size and a raw LZ4 block that decodes to at most
@@ -42,9 +43,7 @@ function decodeBlock(block: Uint8Array): Uint8Array {
  * exactly at a block boundary cannot be told from a complete stream.
  */
 export function* lz4LegacyChunks(input: Uint8Array): Generator<Uint8Array, void, undefined> {
-  if (input.length < 4 || u32le(input, 0) !== LEGACY_MAGIC) {
-    throw new EngineFailure("corrupt", "not an LZ4 legacy stream (bad magic)");
-  }
+  expectMagic(input, [0x02, 0x21, 0x4c, 0x18], "an LZ4 legacy stream");
   let at = 4;
   let blocks = 0;
   for (;;) {

@@ -71,7 +71,7 @@ function getU32(M: LiblzmaWasm, at: number): number {
 export async function* lzmaChunks(input: Uint8Array): AsyncGenerator<Uint8Array, void, undefined> {
   // The properties byte encodes (pb * 5 + lp) * 9 + lc with pb, lp <= 4 and lc <= 8
   // (LZMA SDK lzma-specification), so it is below 225. This also keeps the auto
-  // decoder from accepting an .xz (0xFD) or lzip stream handed in as "lzma".
+  // decoder from accepting an .xz stream (0xFD) handed in as "lzma".
   if (input.length === 0) throw new EngineFailure("truncated", "empty .lzma input");
   if (input[0]! >= 225) throw new EngineFailure("corrupt", "not an .lzma stream (invalid properties byte)");
   const M = await loadLiblzmaWasm();

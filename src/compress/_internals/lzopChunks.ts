@@ -1,5 +1,6 @@
 import { crc32 } from "node:zlib";
 import { EngineFailure } from "./EngineFailure.js";
+import { expectMagic } from "./expectMagic.js";
 import { lzo1xDecompress } from "./lzo1xDecompress.js";
 
 // The lzop file format, as lzop 1.04 writes and reads it (src/lzop.c, src/conf.h;
@@ -63,8 +64,8 @@ class Reader {
 
 /** Parse the lzop file header; returns its flags, leaving `r` at the first block. */
 function readHeader(r: Reader): number {
-  const magic = r.take(MAGIC.length, "magic");
-  if (MAGIC.some((b, i) => magic[i] !== b)) throw new EngineFailure("corrupt", "not an lzop file (bad magic)");
+  expectMagic(r.b, MAGIC, "an lzop file");
+  r.take(MAGIC.length, "magic");
   const start = r.at;
   const version = r.u16("header");
   if (version < 0x0900) throw new EngineFailure("unsupported", `lzop format version ${version.toString(16)} predates 0.90`);

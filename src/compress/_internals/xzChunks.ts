@@ -1,12 +1,13 @@
 import { LZMA_FINISH, type NativeLZMA, Unxz } from "node-liblzma";
-import { EngineFailure } from "./EngineFailure.js";
+import { expectMagic } from "./expectMagic.js";
 import { findXzStreamEnd } from "./findXzStreamEnd.js";
 import { liveResources } from "./liveResources.js";
 import { LZMA_OK, LZMA_STREAM_END, lzmaFailure } from "./lzmaFailure.js";
 
-// Each lzma_code() call fills at most this much output, which bounds both the work
-// done before the consumer sees a chunk and the memory a bomb can claim per step.
-const OUT_CHUNK = 1 << 20;
+// Each lzma_code() call fills at most this much output, which bounds the memory a
+// bomb can claim per step and how far decoding runs past the point where the
+// consumer stops (check-image stops right after the ELF notes).
+const OUT_CHUNK = 256 * 1024;
 
 const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
 
@@ -30,11 +31,9 @@ class NativeXzDecoder extends Unxz {
   }
 }
 
-/** Decode the first .xz stream of `input` with the native liblzma, 1 MiB at a time. */
+/** Decode the first .xz stream of `input` with the native liblzma, 256 KiB at a time. */
 export function* xzChunks(input: Uint8Array): Generator<Uint8Array, void, undefined> {
-  if (input.length < XZ_MAGIC.length || XZ_MAGIC.some((b, i) => input[i] !== b)) {
-    throw new EngineFailure("corrupt", "not an .xz stream (bad header magic)");
-  }
+  expectMagic(input, XZ_MAGIC, "an .xz stream");
   const end = findXzStreamEnd(input) ?? input.length;
   const bytes = Buffer.from(input.buffer, input.byteOffset, end);
   const decoder = new NativeXzDecoder();

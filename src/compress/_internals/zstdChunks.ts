@@ -1,5 +1,6 @@
 import { ZSTDDecoder } from "zstddec/stream";
 import { EngineFailure } from "./EngineFailure.js";
+import { expectMagic } from "./expectMagic.js";
 import { findZstdFrameEnd } from "./findZstdFrameEnd.js";
 import { liveResources } from "./liveResources.js";
 
@@ -64,9 +65,7 @@ const BUF_STRUCT = 3 * SIZE_T;
 
 /** Decode the first zstd frame of `input` with libzstd (WASM), 128 KiB at a time. */
 export async function* zstdChunks(input: Uint8Array): AsyncGenerator<Uint8Array, void, undefined> {
-  if (input.length < 4 || input[0] !== 0x28 || input[1] !== 0xb5 || input[2] !== 0x2f || input[3] !== 0xfd) {
-    throw new EngineFailure("corrupt", "not a zstd frame (bad magic)");
-  }
+  expectMagic(input, [0x28, 0xb5, 0x2f, 0xfd], "a zstd frame");
   const frame = findZstdFrameEnd(input);
   const z = await loadZstdWasm();
   const outSize = z.ZSTD_DStreamOutSize();
@@ -102,7 +101,7 @@ export async function* zstdChunks(input: Uint8Array): AsyncGenerator<Uint8Array,
       view = new DataView(z.memory.buffer);
       if (ret < 0) {
         const [code, what] = ZSTD_ERRORS[-ret] ?? ["corrupt", `libzstd error ${-ret}`];
-        throw new EngineFailure(code, `zstd: ${what}`);
+        throw new EngineFailure(code, what);
       }
       const produced = view.getUint32(outBuf + 2 * SIZE_T, true);
       const consumed = view.getUint32(inBuf + 2 * SIZE_T, true);
