@@ -18,6 +18,13 @@ export interface RunInfo {
 
 export type Availability = { ok: true } | { ok: false; reason: string };
 
+/** Settings a user passes on the command line (--qemu PATH, --qemu-arg ARG, ...). */
+export interface AdapterOptions {
+  qemu?: string;
+  qemuArgs?: string[];
+  bootTimeoutMs?: number;
+}
+
 /**
  * One implementation of the loader side under test. Each adapter folder exports one
  * of these; the registry lists them. Adapters own process hygiene: every child and
@@ -30,6 +37,9 @@ export interface Adapter {
   capabilities(variant: string): Capabilities;
   /** Says why not before anything boots (missing binary, no /dev/kvm). */
   available(): Promise<Availability>;
+  /** Whether one variant can run here (a KVM variant needs a KVM guest to start); default: yes. */
+  variantAvailable?(variant: string): Promise<Availability>;
+  configure?(opts: AdapterOptions): void;
   runInfo(): Promise<RunInfo>;
   boot(c: BootCase, variant: string): Promise<Observation>;
 }

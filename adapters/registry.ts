@@ -1,8 +1,9 @@
 import type { Adapter } from "./Adapter.js";
+import { qemuAdapter } from "./qemu/qemuAdapter.js";
 import { referenceAdapter } from "./reference/referenceAdapter.js";
 
 /** Every adapter the suite knows, in the order reports list them. */
-export const adapters: readonly Adapter[] = [referenceAdapter];
+export const adapters: readonly Adapter[] = [referenceAdapter, qemuAdapter];
 
 export function findAdapter(id: string): Adapter | undefined {
   return adapters.find((a) => a.id === id);

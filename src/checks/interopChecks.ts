@@ -88,11 +88,19 @@ export const interopChecks: Check[] = [
       const b = bootData(obs);
       const ram = obs.ram ?? [];
       const end = b.at + Math.max(b.size, 4);
-      const inRam = ram.some((r) => b.at >= r.start && end <= r.end);
-      const inRom = b.at < ROM_AREA.end && end > ROM_AREA.start;
+      let inRam: boolean;
+      let inRom: boolean;
+      if (obs.writable) {
+        // The adapter knows what is writable (QEMU's flat view): trust it, shadowed BIOS RAM included.
+        inRam = obs.writable.some((r) => b.at >= r.start && end <= r.end);
+        inRom = !inRam && b.at < ROM_AREA.end && end > ROM_AREA.start;
+      } else {
+        inRam = ram.some((r) => b.at >= r.start && end <= r.end);
+        inRom = b.at < ROM_AREA.end && end > ROM_AREA.start;
+      }
       return inRam && !inRom
         ? pass("pvh.interop.start-info-writable")
-        : fail("pvh.interop.start-info-writable", "start-info-not-ram", `start_info at ${hex(b.at)} is ${inRom ? "in the legacy ROM/VGA area" : "outside guest RAM"}`, { expected: "start_info in plain guest RAM", seen: `${hex(b.at)}-${hex(end)}`, address: b.at });
+        : fail("pvh.interop.start-info-writable", "start-info-not-ram", `start_info at ${hex(b.at)} is ${inRom ? "in the legacy ROM/VGA area" : "outside writable guest RAM"}`, { expected: "start_info in plain guest RAM", seen: `${hex(b.at)}-${hex(end)}`, address: b.at });
     },
   },
   {

@@ -1,3 +1,4 @@
+import { MemoryMiss } from "../capture/MemoryMiss.js";
 import type { BootCase } from "../model/BootCase.js";
 import type { Observation } from "../model/Observation.js";
 import type { Verdict } from "../model/Verdict.js";
@@ -22,17 +23,29 @@ export function checkedRequirements(): Set<string> {
   return new Set([...entryChecks.map((c) => c.requirement), ...OUTCOME_REQUIREMENTS, ...kernel]);
 }
 
-function runCheck(check: Check, bootCase: BootCase, obs: Observation): Verdict {
+export interface JudgeOptions {
+  /** While memory is being captured: collect reads of memory not fetched yet, instead of failing on them. */
+  onMiss?(miss: MemoryMiss): void;
+}
+
+function runCheck(check: Check, bootCase: BootCase, obs: Observation, opts: JudgeOptions): Verdict {
   try {
     return check.run({ bootCase, obs });
   } catch (err) {
+    if (err instanceof MemoryMiss) {
+      if (opts.onMiss) {
+        opts.onMiss(err);
+        return { requirement: check.requirement, status: "ERROR", code: "capturing", message: err.message };
+      }
+      return { requirement: check.requirement, status: "ERROR", code: "not-captured", message: `the adapter did not capture what this check reads: ${err.message}` };
+    }
     // A throw is the harness's fault, never the loader's: ERROR, not FAIL.
     return { requirement: check.requirement, status: "ERROR", code: "check-threw", message: `check threw: ${(err as Error).stack ?? String(err)}` };
   }
 }
 
 /** All verdicts for one case and what one loader did with it. */
-export function judge(bootCase: BootCase, obs: Observation): Verdict[] {
+export function judge(bootCase: BootCase, obs: Observation, opts: JudgeOptions = {}): Verdict[] {
   const malformed = bootCase.kernel.malformed;
   const out: Verdict[] = [];
   if (malformed) {
@@ -68,7 +81,7 @@ export function judge(bootCase: BootCase, obs: Observation): Verdict[] {
     return out;
   }
   out.push(pass("pvh.load.accept-valid"));
-  for (const c of entryChecks) out.push(runCheck(c, bootCase, obs));
+  for (const c of entryChecks) out.push(runCheck(c, bootCase, obs, opts));
   return out;
 }
 

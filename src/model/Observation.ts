@@ -23,4 +23,6 @@ export interface Observation {
   memory?: GuestMemory;
   /** The guest's RAM as the adapter configured the machine (not as the loader reported it). */
   ram?: { start: number; end: number }[];
+  /** Memory the guest can write, when the adapter knows it (else: ram, less the legacy ROM area). */
+  writable?: { start: number; end: number }[];
 }

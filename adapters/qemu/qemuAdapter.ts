@@ -1,0 +1,240 @@
+import { execFile, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { promisify } from "node:util";
+import { CapturedMemory } from "../../src/capture/CapturedMemory.js";
+import { captureForChecks } from "../../src/capture/captureForChecks.js";
+import type { BootCase } from "../../src/model/BootCase.js";
+import { GIB, MIB, type Capabilities } from "../../src/model/Capabilities.js";
+import { moduleBytes } from "../../src/model/moduleBytes.js";
+import type { Observation } from "../../src/model/Observation.js";
+import type { Adapter, AdapterOptions, Availability, Variant } from "../Adapter.js";
+import { trackChild } from "../_internals/children.js";
+import { GdbClient, GdbTimeout } from "./GdbClient.js";
+import { parseInfoRegisters, parseMemoryMap } from "./parseInfoRegisters.js";
+import { QmpClient } from "./QmpClient.js";
+
+const run = promisify(execFile);
+
+export const MACHINES = ["pc", "q35", "microvm"] as const;
+export const ACCELS = ["tcg", "kvm"] as const;
+
+interface Settings {
+  binary: string | undefined;
+  extraArgs: string[];
+  bootTimeoutMs: number;
+}
+
+const settings: Settings = { binary: undefined, extraArgs: [], bootTimeoutMs: 60_000 };
+
+function findBinary(): string | undefined {
+  if (settings.binary) return settings.binary;
+  for (const dir of (process.env["PATH"] ?? "").split(delimiter)) {
+    const p = join(dir, "qemu-system-x86_64");
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+const caps: Capabilities = {
+  elfClasses: [32, 64],
+  memory: { min: 32 * MIB, max: 6 * GIB },
+  // -initrd is module 0; QEMU has no way to pass a second module or a module command line.
+  maxModules: 1,
+  moduleCmdlines: false,
+  maxCmdline: 4096,
+  relocation: false,
+  malformed: true,
+};
+
+let versionCache: Promise<string> | undefined;
+function qemuVersion(bin: string): Promise<string> {
+  versionCache ??= run(bin, ["--version"], { timeout: 10_000 }).then((r) => r.stdout.split("\n")[0]!.trim());
+  return versionCache;
+}
+
+const kvmProbe = new Map<string, Promise<Availability>>();
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+/** The QEMU command line for a case. */
+export function qemuArgs(c: BootCase, machine: string, accel: string, dir: string): string[] {
+  const args = [
+    "-accel", accel,
+    "-machine", machine,
+    "-m", `${Math.round(c.memoryBytes / MIB)}M`,
+    "-display", "none", "-monitor", "none", "-nic", "none", "-no-reboot", "-S",
+    "-chardev", `socket,id=gdb0,path=${join(dir, "gdb.sock")},server=on,wait=off`,
+    "-gdb", "chardev:gdb0",
+    "-qmp", `unix:${join(dir, "qmp.sock")},server=on,wait=off`,
+    "-serial", `file:${join(dir, "serial.log")}`,
+    "-kernel", join(dir, "kernel.elf"),
+  ];
+  if (c.cmdline !== null) args.push("-append", c.cmdline);
+  if (c.modules.length > 0) args.push("-initrd", join(dir, "module0.bin"));
+  return [...args, ...settings.extraArgs];
+}
+
+async function bootOnce(c: BootCase, variant: string): Promise<Observation> {
+  const [machine, accel] = variant.split("-") as [string, string];
+  const bin = findBinary();
+  if (!bin) throw new Error("qemu-system-x86_64 not found");
+  const dir = mkdtempSync(join(tmpdir(), "pvh-qemu-"));
+  const base = { adapter: "qemu", variant } as const;
+  let gdb: GdbClient | undefined;
+  let qmp: QmpClient | undefined;
+  let child: ReturnType<typeof spawn> | undefined;
+  let output = "";
+  try {
+    writeFileSync(join(dir, "kernel.elf"), c.kernelImage);
+    if (c.modules.length > 0) writeFileSync(join(dir, "module0.bin"), c.moduleData?.[0] ?? moduleBytes(c.modules[0]!.seed, c.modules[0]!.size));
+    const args = qemuArgs(c, machine, accel, dir);
+    const command = [bin, ...args];
+    const proc = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+    child = proc;
+    trackChild(proc);
+    const keep = (d: Buffer): void => {
+      if (output.length < 65536) output += d.toString("utf8");
+    };
+    proc.stdout!.on("data", keep);
+    proc.stderr!.on("data", keep);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once("exit", (code, signal) => resolve({ code, signal })));
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    void exited.then((e) => (exit = e));
+    const ended = (e: { code: number | null; signal: NodeJS.Signals | null }): Observation => {
+      const msg = output.trim() || "(no output)";
+      if (e.signal) return { ...base, outcome: "crashed", message: `QEMU died by ${e.signal}: ${msg}`, command };
+      if (e.code !== 0) return { ...base, outcome: "rejected", message: `QEMU exited with status ${e.code}: ${msg}`, command };
+      return { ...base, outcome: "crashed", message: `QEMU exited before the entry was reached (guest reset or shut down): ${msg}`, command, log: serial(dir) };
+    };
+
+    // Wait for the sockets, or for QEMU to refuse the image and exit.
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(join(dir, "gdb.sock")) || !existsSync(join(dir, "qmp.sock"))) {
+      if (exit) return ended(exit);
+      if (Date.now() > deadline) throw new Error("QEMU did not open its sockets in 20 s");
+      await sleep(5);
+    }
+    gdb = await GdbClient.connect(join(dir, "gdb.sock"), 10_000);
+    qmp = await QmpClient.connect(join(dir, "qmp.sock"), 10_000);
+    await gdb.breakpoint(c.kernel.entry, accel === "kvm");
+    let stop;
+    try {
+      stop = await Promise.race([gdb.continueUntilStop(settings.bootTimeoutMs), exited.then(() => ({ kind: "closed" as const }))]);
+    } catch (err) {
+      if (!(err instanceof GdbTimeout)) throw err;
+      await gdb.interrupt().catch(() => undefined);
+      const regs = await qmp.hmp("info registers").catch(() => "");
+      const eip = /EIP=([0-9a-f]+)|RIP=([0-9a-f]+)/.exec(regs);
+      return {
+        ...base,
+        outcome: "timeout",
+        message: `the entry 0x${c.kernel.entry.toString(16)} was not reached in ${settings.bootTimeoutMs / 1000} s; the CPU is at ${eip ? "0x" + (eip[1] ?? eip[2]) : "an unknown address"}`,
+        log: `${regs}\n--- serial ---\n${serial(dir)}`,
+        command,
+      };
+    }
+    if (stop.kind === "closed") return ended(exit ?? (await exited));
+
+    const cpu = parseInfoRegisters(await qmp.hmp("info registers"));
+    const map = parseMemoryMap(await qmp.hmp("info mtree -f"));
+    const memory = new CapturedMemory(map.readable);
+    const obs: Observation = { ...base, outcome: "entered", cpu, memory, ram: map.ram, writable: map.writable, command };
+    let n = 0;
+    await captureForChecks(c, obs, memory, async (addr, len) => {
+      const file = join(dir, `mem${n++}.bin`);
+      await qmp!.execute("pmemsave", { val: addr, size: len, filename: file });
+      const bytes = new Uint8Array(readFileSync(file));
+      rmSync(file, { force: true });
+      if (bytes.length !== len) throw new Error(`pmemsave of 0x${addr.toString(16)}+0x${len.toString(16)} returned ${bytes.length} bytes`);
+      return bytes;
+    });
+    return obs;
+  } finally {
+    gdb?.close();
+    if (qmp) {
+      await qmp.execute("quit", undefined, 2_000).catch(() => undefined);
+      qmp.close();
+    }
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((r) => child!.once("exit", r));
+      const t = setTimeout(() => child!.kill("SIGKILL"), 3_000);
+      child.kill("SIGTERM");
+      await gone;
+      clearTimeout(t);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function serial(dir: string): string {
+  const f = join(dir, "serial.log");
+  try {
+    return statSync(f).size > 0 ? readFileSync(f, "utf8").slice(-16384) : "";
+  } catch {
+    return "";
+  }
+}
+
+/** Does a KVM guest actually start here? Boots a tiny PVH image under KVM once. */
+async function kvmAvailable(machine: string): Promise<Availability> {
+  if (!existsSync("/dev/kvm")) return { ok: false, reason: "no /dev/kvm" };
+  let p = kvmProbe.get(machine);
+  if (!p) {
+    p = (async () => {
+      const { exampleCase } = await import("../../generators/exampleCase.js");
+      const saved = settings.bootTimeoutMs;
+      try {
+        settings.bootTimeoutMs = 30_000;
+        const o = await bootOnce(exampleCase("kvm-probe"), `${machine}-kvm`);
+        return o.outcome === "entered" ? { ok: true as const } : { ok: false as const, reason: `a KVM guest did not reach its entry (${o.outcome}: ${(o.message ?? "").slice(0, 200)})` };
+      } catch (err) {
+        return { ok: false as const, reason: `a KVM guest did not start: ${(err as Error).message.slice(0, 200)}` };
+      } finally {
+        settings.bootTimeoutMs = saved;
+      }
+    })();
+    kvmProbe.set(machine, p);
+  }
+  return p;
+}
+
+const variants: Variant[] = MACHINES.flatMap((m) =>
+  ACCELS.map((a) => ({ id: `${m}-${a}`, description: `QEMU -machine ${m} -accel ${a}`, default: a === "tcg" })),
+);
+
+/** QEMU loading a PVH kernel with -kernel, stopped at the entry through its gdb stub. */
+export const qemuAdapter: Adapter = {
+  id: "qemu",
+  description: "QEMU -kernel (pc, q35, microvm), captured at the PVH entry through the gdb stub and QMP",
+  variants,
+  capabilities: () => caps,
+  configure(opts: AdapterOptions) {
+    if (opts.qemu) settings.binary = opts.qemu;
+    if (opts.qemuArgs) settings.extraArgs = opts.qemuArgs;
+    if (opts.bootTimeoutMs) settings.bootTimeoutMs = opts.bootTimeoutMs;
+  },
+  async available() {
+    const bin = findBinary();
+    if (!bin) return { ok: false, reason: "qemu-system-x86_64 is not on PATH (apt-get install qemu-system-x86, or --qemu PATH)" };
+    try {
+      await qemuVersion(bin);
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, reason: `${bin} --version failed: ${(err as Error).message}` };
+    }
+  },
+  async variantAvailable(variant: string) {
+    const [machine, accel] = variant.split("-");
+    return accel === "kvm" ? kvmAvailable(machine!) : { ok: true };
+  },
+  async runInfo() {
+    const bin = findBinary() ?? "qemu-system-x86_64";
+    const details: Record<string, string> = settings.extraArgs.length ? { extraArgs: settings.extraArgs.join(" ") } : {};
+    return { adapter: "qemu", version: await qemuVersion(bin), binary: bin, details };
+  },
+  boot: bootOnce,
+};
