@@ -26,7 +26,11 @@ interface Settings {
   bootTimeoutMs: number;
 }
 
-const settings: Settings = { binary: undefined, extraArgs: [], bootTimeoutMs: 60_000 };
+const settings: Settings = { binary: undefined, extraArgs: [], bootTimeoutMs: 20_000 };
+/** How long QEMU may run a malformed image before that counts as not refusing it. */
+const MALFORMED_GRACE_MS = 2_000;
+
+const isObservation = (x: unknown): x is Observation => typeof x === "object" && x !== null && "outcome" in x;
 
 function findBinary(): string | undefined {
   if (settings.binary) return settings.binary;
@@ -82,7 +86,7 @@ async function bootOnce(c: BootCase, variant: string): Promise<Observation> {
   const [machine, accel] = variant.split("-") as [string, string];
   const bin = findBinary();
   if (!bin) throw new Error("qemu-system-x86_64 not found");
-  const dir = mkdtempSync(join(tmpdir(), "pvh-qemu-"));
+  const dir = mkdtempSync(join(tmpdir(), `pvh-qemu-${process.pid}-`));
   const base = { adapter: "qemu", variant } as const;
   let gdb: GdbClient | undefined;
   let qmp: QmpClient | undefined;
@@ -112,15 +116,43 @@ async function bootOnce(c: BootCase, variant: string): Promise<Observation> {
     };
 
     // Wait for the sockets, or for QEMU to refuse the image and exit.
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + settings.bootTimeoutMs;
     while (!existsSync(join(dir, "gdb.sock")) || !existsSync(join(dir, "qmp.sock"))) {
       if (exit) return ended(exit);
-      if (Date.now() > deadline) throw new Error("QEMU did not open its sockets in 20 s");
+      if (Date.now() > deadline) {
+        return { ...base, outcome: "timeout", message: `QEMU did not open its gdb and QMP sockets in ${settings.bootTimeoutMs / 1000} s: ${output.trim() || "(no output)"}`, command };
+      }
       await sleep(5);
     }
-    gdb = await GdbClient.connect(join(dir, "gdb.sock"), 10_000);
-    qmp = await QmpClient.connect(join(dir, "qmp.sock"), 10_000);
-    await gdb.breakpoint(c.kernel.entry, accel === "kvm");
+    // QEMU opens its sockets before it loads the kernel: if it then refuses the image,
+    // the connections break while it exits. Any failure here is judged by how QEMU ended.
+    const orExit = async <T>(p: Promise<T>): Promise<T | Observation> => {
+      try {
+        return await p;
+      } catch (err) {
+        const e = exit ?? (await Promise.race([exited, sleep(3_000).then(() => undefined)]));
+        if (e) return ended(e);
+        throw err;
+      }
+    };
+    const g = await orExit(GdbClient.connect(join(dir, "gdb.sock"), 10_000));
+    if (!(g instanceof GdbClient)) return g;
+    gdb = g;
+    const q = await orExit(QmpClient.connect(join(dir, "qmp.sock"), 10_000));
+    if (!(q instanceof QmpClient)) return q;
+    qmp = q;
+
+    // A malformed image has no trustworthy entry: what matters is whether QEMU refuses
+    // it. Still running after the grace period means it did not.
+    if (c.kernel.malformed) {
+      const resumed = await orExit(qmp.execute("cont"));
+      if (isObservation(resumed)) return resumed;
+      const e = await Promise.race([exited, sleep(MALFORMED_GRACE_MS).then(() => undefined)]);
+      if (e) return ended(e);
+      return { ...base, outcome: "entered", message: `QEMU did not refuse the image: still running ${MALFORMED_GRACE_MS / 1000} s after start`, command, log: serial(dir) };
+    }
+    const bp = await orExit(gdb.breakpoint(c.kernel.entry, accel === "kvm"));
+    if (isObservation(bp)) return bp;
     let stop;
     try {
       stop = await Promise.race([gdb.continueUntilStop(settings.bootTimeoutMs), exited.then(() => ({ kind: "closed" as const }))]);
@@ -137,21 +169,30 @@ async function bootOnce(c: BootCase, variant: string): Promise<Observation> {
         command,
       };
     }
-    if (stop.kind === "closed") return ended(exit ?? (await exited));
+    // W/X packets: the stub reports the guest gone (QEMU exiting), not a stop.
+    if (stop.kind === "closed" || /^[WX]/.test(stop.reply)) return ended(exit ?? (await exited));
 
-    const cpu = parseInfoRegisters(await qmp.hmp("info registers"));
-    const map = parseMemoryMap(await qmp.hmp("info mtree -f"));
+    const regs = await orExit(qmp.hmp("info registers"));
+    if (isObservation(regs)) return regs;
+    const cpu = parseInfoRegisters(regs);
+    if (cpu.eip !== c.kernel.entry) {
+      return { ...base, outcome: "crashed", message: `QEMU stopped at EIP 0x${cpu.eip.toString(16)}, not at the breakpoint on the entry 0x${c.kernel.entry.toString(16)} (stop reply ${stop.reply})`, command, log: regs };
+    }
+    const mtree = await orExit(qmp.hmp("info mtree -f"));
+    if (isObservation(mtree)) return mtree;
+    const map = parseMemoryMap(mtree);
     const memory = new CapturedMemory(map.readable);
     const obs: Observation = { ...base, outcome: "entered", cpu, memory, ram: map.ram, writable: map.writable, command };
     let n = 0;
-    await captureForChecks(c, obs, memory, async (addr, len) => {
+    const captured = await orExit(captureForChecks(c, obs, memory, async (addr, len) => {
       const file = join(dir, `mem${n++}.bin`);
       await qmp!.execute("pmemsave", { val: addr, size: len, filename: file });
       const bytes = new Uint8Array(readFileSync(file));
       rmSync(file, { force: true });
       if (bytes.length !== len) throw new Error(`pmemsave of 0x${addr.toString(16)}+0x${len.toString(16)} returned ${bytes.length} bytes`);
       return bytes;
-    });
+    }));
+    if (isObservation(captured)) return captured;
     return obs;
   } finally {
     gdb?.close();
@@ -213,7 +254,7 @@ export const qemuAdapter: Adapter = {
   variants,
   capabilities: () => caps,
   configure(opts: AdapterOptions) {
-    if (opts.qemu) settings.binary = opts.qemu;
+    if (opts.qemu !== undefined) settings.binary = opts.qemu || undefined;
     if (opts.qemuArgs) settings.extraArgs = opts.qemuArgs;
     if (opts.bootTimeoutMs) settings.bootTimeoutMs = opts.bootTimeoutMs;
   },

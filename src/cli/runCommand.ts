@@ -7,6 +7,9 @@ import { adapters, findAdapter } from "../../adapters/registry.js";
 import { packageRoot } from "../_internals/packageRoot.js";
 import type { Results } from "../results/Results.js";
 import { writeResults } from "../results/writeResults.js";
+import { applyExpectations } from "../expectations/applyExpectations.js";
+import { readExpectations } from "../expectations/expectationsIo.js";
+import { printGate } from "./gateCommand.js";
 import { runSuite, type Progress, type Selection } from "../runner/runSuite.js";
 import { EXIT, UsageError, type Io } from "./Io.js";
 
@@ -21,11 +24,21 @@ options:
                       adapter that reports itself available); repeatable
   --variant V[,V]     variants to run (default: each adapter's default variants;
                       "all" for every variant)
+  --machine M[,M]     QEMU machine types to run: pc, q35, microvm (default: all)
+  --accel A[,A]       QEMU accelerators: tcg (default), kvm (only where a KVM
+                      guest actually starts)
+  --qemu PATH         the qemu-system-x86_64 to test (default: from PATH)
+  --qemu-arg ARG      append ARG to every QEMU command line; repeatable, e.g.
+                      --qemu-arg -L --qemu-arg /path/to/firmware
+  --boot-timeout S    seconds a VMM may take to reach the entry (default 20)
   --cases N           cases per variant (default 100)
   --seed S            run seed (default: random, or 1 when CI=true); printed,
                       and a failing case replays from it
   --case I[,I]        only these case indexes of the seed (replay)
   --out DIR           where results.json goes (default ./pvh-results)
+  --expectations FILE known deviations (expectations/<adapter>-<version>.yaml);
+                      repeatable. Then the exit status counts only unexpected
+                      results, and what changed is printed
   --jobs N            boots in flight at once (default: the adapter's choice)
   --list              list adapters and variants, with availability, and exit
   -q, --quiet         no progress lines
@@ -53,7 +66,14 @@ function suiteVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
 }
 
-async function selectAdapters(ids: string[], variantArg: string[], io: Io): Promise<Selection[]> {
+interface VariantFilter {
+  variants: string[];
+  machines: string[];
+  accels: string[];
+}
+
+async function selectAdapters(ids: string[], filter: VariantFilter, io: Io): Promise<Selection[]> {
+  const variantArg = filter.variants;
   let chosen: Adapter[];
   if (ids.length === 0) {
     chosen = [];
@@ -73,15 +93,36 @@ async function selectAdapters(ids: string[], variantArg: string[], io: Io): Prom
       if (!av.ok) throw new UsageError(`adapter ${a.id} is not available: ${av.reason}`);
     }
   }
-  return chosen.map((adapter) => {
+  const out: Selection[] = [];
+  for (const adapter of chosen) {
     const known = adapter.variants.map((v) => v.id);
+    const machineStyle = known.every((v) => /^[a-z0-9]+-[a-z0-9]+$/.test(v));
+    const filtering = machineStyle && (filter.machines.length > 0 || filter.accels.length > 0);
     let variants = variantArg.includes("all") ? known : variantArg.filter((v) => known.includes(v));
-    if (variantArg.length === 0) variants = adapter.variants.filter((v) => v.default).map((v) => v.id);
+    if (variantArg.length === 0) variants = filtering ? known : adapter.variants.filter((v) => v.default).map((v) => v.id);
+    if (filtering) {
+      variants = variants.filter((v) => {
+        const [m, a] = v.split("-");
+        return (filter.machines.length === 0 || filter.machines.includes(m!)) && (filter.accels.length === 0 ? a === "tcg" : filter.accels.includes(a!));
+      });
+    }
     const unknown = variantArg.filter((v) => v !== "all" && !adapters.some((a) => a.variants.some((x) => x.id === v)));
     if (unknown.length) throw new UsageError(`unknown variant ${unknown.join(", ")}`);
-    if (variants.length === 0) throw new UsageError(`adapter ${adapter.id} has none of the variants ${variantArg.join(", ")}; it has ${known.join(", ")}`);
-    return { adapter, variants };
-  });
+    const explicit = variantArg.length > 0 || filtering;
+    const usable: string[] = [];
+    for (const v of variants) {
+      const av = adapter.variantAvailable ? await adapter.variantAvailable(v) : { ok: true as const };
+      if (av.ok) usable.push(v);
+      else if (explicit && variantArg.includes(v)) throw new UsageError(`variant ${adapter.id}/${v} is not available here: ${av.reason}`);
+      else io.stderr.write(`note: variant ${adapter.id}/${v} not available, skipped: ${av.reason}\n`);
+    }
+    if (usable.length === 0) {
+      if (ids.length === 0) continue;
+      throw new UsageError(`adapter ${adapter.id} has no variant to run among ${variants.join(", ") || "(none matched)"}; it has ${known.join(", ")}`);
+    }
+    out.push({ adapter, variants: usable });
+  }
+  return out;
 }
 
 function summary(results: Results): string {
@@ -114,16 +155,33 @@ function summary(results: Results): string {
   return lines.join("\n") + "\n";
 }
 
-export async function runCommand(args: string[], io: Io): Promise<number> {
+/** `--qemu-arg -L` is the natural spelling, but parseArgs reads "-L" as an option: glue the pair. */
+function glueValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--qemu-arg" && i + 1 < args.length) out.push(`--qemu-arg=${args[++i]}`);
+    else out.push(args[i]!);
+  }
+  return out;
+}
+
+export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
+  const args = glueValues(rawArgs);
   const { values } = parseArgs({
     args,
     options: {
       adapter: { type: "string", multiple: true },
       variant: { type: "string", multiple: true },
+      machine: { type: "string", multiple: true },
+      accel: { type: "string", multiple: true },
+      qemu: { type: "string" },
+      "qemu-arg": { type: "string", multiple: true },
+      "boot-timeout": { type: "string" },
       cases: { type: "string" },
       seed: { type: "string" },
       case: { type: "string", multiple: true },
       out: { type: "string" },
+      expectations: { type: "string", multiple: true },
       jobs: { type: "string" },
       list: { type: "boolean" },
       quiet: { type: "boolean", short: "q" },
@@ -148,7 +206,23 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   const only = values.case ? list(values.case).map((s) => positiveInt(s, "--case", 0)) : undefined;
   const jobs = values.jobs !== undefined ? positiveInt(values.jobs, "--jobs", 1) : undefined;
   const out = resolve(values.out ?? "pvh-results");
-  const selections = await selectAdapters(list(values.adapter), list(values.variant), io);
+  const bootTimeout = values["boot-timeout"] !== undefined ? positiveInt(values["boot-timeout"], "--boot-timeout", 20) : undefined;
+  for (const a of adapters) {
+    a.configure?.({
+      ...(values.qemu ? { qemu: resolve(values.qemu) } : {}),
+      ...(values["qemu-arg"] ? { qemuArgs: values["qemu-arg"] } : {}),
+      ...(bootTimeout ? { bootTimeoutMs: bootTimeout * 1000 } : {}),
+    });
+  }
+  const expectationFiles = (values.expectations ?? []).map((f) => {
+    try {
+      return readExpectations(f);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  });
+  const selections = await selectAdapters(list(values.adapter), { variants: list(values.variant), machines: list(values.machine), accels: list(values.accel) }, io);
+  if (selections.length === 0) throw new UsageError("no adapter variant is available to run");
 
   io.stderr.write(`pvh-conformance run: seed ${seed}, ${only ? `case(s) ${only.join(",")}` : `${cases} cases`} per variant on ${selections.map((s) => `${s.adapter.id} (${s.variants.join(", ")})`).join("; ")}\n`);
   const tty = Boolean(io.stderr.isTTY);
@@ -170,7 +244,7 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     ...(only ? { only } : {}),
     concurrency: jobs ?? Math.max(1, availableParallelism()),
     suiteVersion: suiteVersion(),
-    command: ["pvh-conformance", "run", ...args],
+    command: ["pvh-conformance", "run", ...rawArgs],
     onProgress,
     onBadCase: (c, _obs, bad) => {
       if (badCases.length < 10) {
@@ -178,11 +252,16 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
       }
     },
   });
+  const gate = expectationFiles.length ? applyExpectations(results, expectationFiles) : undefined;
   const file = join(out, "results.json");
   writeResults(file, results);
   io.stdout.write(summary(results));
   const bad = results.records.filter((r) => BAD.has(r.status));
   if (badCases.length) io.stdout.write(`\nfailing cases (first ${badCases.length}):\n${badCases.join("")}`);
   io.stdout.write(`\n${results.records.length} records, ${bad.length} FAIL/ERROR/CRASH/TIMEOUT; seed ${seed}; wrote ${file}\n`);
+  if (gate) {
+    printGate(gate, io);
+    return gate.unexpectedBad.length + gate.unexpectedPass.length > 0 ? EXIT.failed : EXIT.ok;
+  }
   return bad.length ? EXIT.failed : EXIT.ok;
 }

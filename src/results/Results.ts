@@ -33,6 +33,7 @@ export const CaseRecord = z
     message: z.string().nullable(),
     command: z.array(z.string()).nullable(),
     summary: z.string().describe("what the case holds, in a line"),
+    tags: z.array(z.string()).describe("facts of the case that expectations can name"),
   })
   .strict();
 export type CaseRecord = z.infer<typeof CaseRecord>;

@@ -7,6 +7,7 @@ import type { BootCase } from "../model/BootCase.js";
 import type { Observation } from "../model/Observation.js";
 import type { CaseRecord, ResultRecord, Results } from "../results/Results.js";
 import { loadSpec } from "../spec/loadSpec.js";
+import { caseTags } from "./caseTags.js";
 import { describeCase } from "./describeCase.js";
 
 export interface Selection {
@@ -108,6 +109,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
             message: o.message ?? null,
             command: o.command ?? null,
             summary: describeCase(bc),
+            tags: caseTags(bc),
           });
           const bad = recs.filter((r) => BAD.has(r.status));
           if (bad.length) {

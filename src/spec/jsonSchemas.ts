@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CheckImageOutput } from "../checkImage/ImageReport.js";
+import { ExpectationsFile } from "../expectations/Expectations.js";
 import { Results } from "../results/Results.js";
 import { specFiles } from "./schemas.js";
 
@@ -8,6 +9,7 @@ export const publishedSchemas: Record<string, z.ZodType> = {
   ...specFiles,
   "check-image": CheckImageOutput,
   results: Results,
+  expectations: ExpectationsFile,
 };
 
 /** The published JSON Schema of each, derived from its zod definition. */

@@ -1,0 +1,115 @@
+import type { CaseRecord, ResultRecord, Results } from "../results/Results.js";
+import type { Expectation, ExpectationsFile } from "./Expectations.js";
+
+const BAD = new Set(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
+
+interface Group {
+  requirement: string;
+  status: string;
+  cases: CaseRecord[];
+  messages: string[];
+}
+
+/**
+ * The narrowest tag condition that covers every case of a group: from the empty
+ * condition, single tags and pairs of tags common to all of them, the one that also
+ * covers the fewest other cases of the same variant.
+ */
+function condition(group: CaseRecord[], universe: CaseRecord[]): string[] {
+  const common = group[0]!.tags.filter((t) => group.every((c) => c.tags.includes(t)));
+  const candidates: string[][] = [[], ...common.map((t) => [t])];
+  for (let i = 0; i < common.length; i++) for (let j = i + 1; j < common.length; j++) candidates.push([common[i]!, common[j]!]);
+  const ids = new Set(group.map((c) => c.caseId));
+  let best: string[] = [];
+  let bestScore = Infinity;
+  for (const cand of candidates) {
+    const covered = universe.filter((c) => cand.every((t) => c.tags.includes(t)));
+    const extra = covered.filter((c) => !ids.has(c.caseId)).length;
+    if (extra < bestScore || (extra === bestScore && cand.length < best.length)) {
+      best = cand;
+      bestScore = extra;
+    }
+  }
+  return best;
+}
+
+/** A message with its numbers taken out, so that the same kind of event groups together. */
+function messageKind(m: string | null): string {
+  return (m ?? "").split("\n")[0]!.replace(/0x[0-9a-f]+|\d+/gi, "#").slice(0, 80);
+}
+
+function topMessage(messages: string[]): string {
+  const counts = new Map<string, number>();
+  for (const m of messages) counts.set(m, (counts.get(m) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "";
+}
+
+/** Expectations that make this results file pass the gate, each with its evidence. */
+export function deriveExpectations(results: Results, adapter: string): ExpectationsFile {
+  const info = results.run.adapters.find((a) => a.id === adapter);
+  if (!info) throw new Error(`the results hold no run of adapter ${adapter}`);
+  const out: Expectation[] = [];
+  for (const variant of info.variants) {
+    const cases = results.cases.filter((c) => c.adapter === adapter && c.variant === variant);
+    const byId = new Map(cases.map((c) => [c.caseId, c]));
+    // Case-level outcomes first: a crash or a timeout marks every requirement of its case.
+    const caseLevel = new Map<string, CaseRecord[]>();
+    for (const c of cases) {
+      if (c.outcome === "crashed" || c.outcome === "timeout" || c.outcome === "harness-error") {
+        const status = c.outcome === "crashed" ? "CRASH" : c.outcome === "timeout" ? "TIMEOUT" : "ERROR";
+        // Different ways of dying are different deviations (a SIGSEGV is not a guest reset).
+        const k = `${status}\t${messageKind(c.message)}\t${c.malformed ?? ""}`;
+        caseLevel.set(k, [...(caseLevel.get(k) ?? []), c]);
+      }
+    }
+    for (const [key, group] of caseLevel) {
+      const status = key.split("\t")[0]!;
+      out.push({
+        requirement: "*",
+        variants: [variant],
+        when: condition(group, cases),
+        allow: [status as Expectation["allow"][number]],
+        reason: `${status} in ${group.length} of ${cases.length} cases; e.g. ${group[0]!.caseId}: ${(group[0]!.message ?? "").split("\n")[0]!.slice(0, 200)}`,
+      });
+    }
+    const caseLevelIds = new Set([...caseLevel.values()].flat().map((c) => c.caseId));
+    const groups = new Map<string, Group>();
+    for (const r of results.records as ResultRecord[]) {
+      if (r.adapter !== adapter || r.variant !== variant || !BAD.has(r.status) || caseLevelIds.has(r.caseId)) continue;
+      const k = `${r.requirement} ${r.status} ${byId.get(r.caseId)!.malformed ?? ""}`;
+      let g = groups.get(k);
+      if (!g) groups.set(k, (g = { requirement: r.requirement, status: r.status, cases: [], messages: [] }));
+      g.cases.push(byId.get(r.caseId)!);
+      g.messages.push(r.message);
+    }
+    for (const g of groups.values()) {
+      const when = condition(g.cases, cases);
+      const covered = cases.filter((c) => !caseLevelIds.has(c.caseId) && when.every((t) => c.tags.includes(t)));
+      const allow: Expectation["allow"] = [g.status as Expectation["allow"][number]];
+      // Where the condition also covers cases that passed, passing stays allowed.
+      if (covered.length > g.cases.length) allow.push("PASS", "SKIP");
+      out.push({
+        requirement: g.requirement,
+        variants: [variant],
+        when,
+        allow,
+        reason: `${g.status} in ${g.cases.length} of ${covered.length} covered cases: ${topMessage(g.messages).slice(0, 200)} (e.g. ${g.cases.slice(0, 3).map((c) => c.caseId).join(", ")})`,
+      });
+    }
+  }
+  // One entry for the same deviation on several variants.
+  const merged = new Map<string, Expectation>();
+  for (const e of out) {
+    const k = JSON.stringify([e.requirement, e.when, e.allow]);
+    const m = merged.get(k);
+    if (m) m.variants.push(...e.variants);
+    else merged.set(k, { ...e, variants: [...e.variants] });
+  }
+  return {
+    format: "pvh-conformance/expectations@1",
+    adapter,
+    version: info.version,
+    generatedFrom: { seed: results.run.seed, cases: results.run.cases, suiteVersion: results.run.suiteVersion, finishedAt: results.run.finishedAt },
+    expectations: [...merged.values()].sort((a, b) => a.requirement.localeCompare(b.requirement)),
+  };
+}

@@ -1,0 +1,39 @@
+import { analyzeKernel } from "../checkImage/analyzeKernel.js";
+import type { BootCase } from "../model/BootCase.js";
+
+const GIB = 2 ** 30;
+
+/**
+ * Facts about a case, read from its image and configuration, that explain how a
+ * loader treats it: expectations name them to say which cases a known deviation
+ * covers (e.g. "QEMU misreads PT_NOTE segments with p_align 8").
+ */
+export function caseTags(c: BootCase): string[] {
+  const tags = new Set<string>();
+  if (c.kernel.malformed) tags.add(`malformed:${c.kernel.malformed}`);
+  tags.add(`elf${c.kernel.elfClass}`);
+  const a = analyzeKernel(c.kernelImage);
+  if (a.ok) {
+    const notes = a.elf.segmentNotes;
+    if (notes.length > 1) tags.add("several-pt-note");
+    if (notes.some((r) => r.align === 8)) tags.add("note-align-8");
+    for (const r of notes) {
+      const i = r.notes.findIndex((n) => n.type === 18 && n.name === "Xen");
+      if (i < 0) continue;
+      const n = r.notes[i]!;
+      tags.add(`entry-desc-${n.descsz}`);
+      if (i === r.notes.length - 1) tags.add("entry-note-last");
+      if (notes.indexOf(r) > 0) tags.add("entry-note-not-first-segment");
+    }
+    if (a.facts.reloc) tags.add("reloc-note");
+    if (a.elf.programHeaders.some((p) => p.type === 1 && p.vaddr !== p.paddr)) tags.add("vaddr-differs");
+    if (a.elf.sectionTable === "absent") tags.add("no-sections");
+  }
+  if (c.modules.length) tags.add("modules");
+  if (c.modules.some((m) => m.size === 0)) tags.add("module-empty");
+  if (c.memoryBytes > 4 * GIB) tags.add("memory-above-4g");
+  else if (c.memoryBytes > 3 * GIB) tags.add("memory-3g-4g");
+  if (c.cmdline === null) tags.add("no-cmdline");
+  else if (c.cmdline === "") tags.add("empty-cmdline");
+  return [...tags].sort();
+}

@@ -1,0 +1,112 @@
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { qemuAdapter } from "../../adapters/qemu/qemuAdapter.js";
+import { referenceAdapter } from "../../adapters/reference/referenceAdapter.js";
+import { liveChildren } from "../../adapters/_internals/children.js";
+import { exampleCase } from "../../generators/exampleCase.js";
+import { generateCase } from "../../generators/generateCase.js";
+import { judge } from "../../src/checks/judge.js";
+import { compareObservations } from "../../src/differential/compareObservations.js";
+import { skipUnlessTool } from "../_support/requireTool.js";
+
+const skip = skipUnlessTool("qemu-system-x86_64", ["--version"], "apt-get install qemu-system-x86");
+const MACHINES = ["pc-tcg", "q35-tcg", "microvm-tcg"];
+const BAD = new Set(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
+const fakes = mkdtempSync(join(tmpdir(), "pvh-fake-qemu-"));
+afterAll(() => rmSync(fakes, { recursive: true, force: true }));
+
+const leftovers = (): string[] => readdirSync(tmpdir()).filter((f) => f.startsWith(`pvh-qemu-${process.pid}-`));
+afterEach(() => {
+  qemuAdapter.configure!({ qemu: "", qemuArgs: [], bootTimeoutMs: 20_000 });
+  // Every outcome leaves no QEMU process and no temporary folder behind.
+  expect(liveChildren()).toBe(0);
+  expect(leftovers()).toEqual([]);
+});
+
+function fakeQemu(name: string, script: string): string {
+  const p = join(fakes, name);
+  writeFileSync(p, `#!/bin/sh\n${script}\n`);
+  chmodSync(p, 0o755);
+  return p;
+}
+
+describe.skipIf(skip !== undefined)("QEMU adapter against Debian's QEMU", () => {
+  it.each(MACHINES)("%s: boots to the PVH entry and captures registers and memory", async (variant) => {
+    const c = exampleCase("capture", { cmdline: "console=ttyS0 pvh.marker=1", modules: [{ size: 5000 }] });
+    const o = await qemuAdapter.boot(c, variant);
+    expect(o.outcome, o.message).toBe("entered");
+    expect(o.cpu!.eip).toBe(c.kernel.entry);
+    const v = new Map(judge(c, o).map((x) => [x.requirement, x]));
+    // What QEMU gets right: the captured memory and registers are read, not guessed.
+    for (const id of ["pvh.cpu.eip", "pvh.cpu.ebx", "pvh.start-info.magic", "pvh.cmdline.content", "pvh.module.content", "pvh.load.segments", "pvh.cpu.cs", "pvh.cpu.cr0"]) {
+      expect(v.get(id)?.status, `${id}: ${v.get(id)?.message}`).toBe("PASS");
+    }
+    // And what it gets wrong on every machine: TR's limit is 0xffff, not 0x67.
+    expect(v.get("pvh.cpu.tr")?.evidence?.seen).toContain("limit 0xffff");
+    expect(o.command?.[0]).toMatch(/qemu-system-x86_64$/);
+  });
+
+  it("reports QEMU's refusal of an image without a PVH note as rejected, with its message", async () => {
+    const c = exampleCase("no-note", { malformed: "no-entry-note" });
+    const o = await qemuAdapter.boot(c, "pc-tcg");
+    expect(o.outcome).toBe("rejected");
+    expect(o.message).toContain("PVH ELF Note");
+    expect(judge(c, o).find((x) => x.requirement === "pvh.load.refuse-invalid")?.status).toBe("PASS");
+  });
+
+  it("reports a VMM that dies by a signal as crashed, and one that exits non-zero at once as rejected", async () => {
+    const c = exampleCase("fake");
+    qemuAdapter.configure!({ qemu: fakeQemu("segv", "echo dying >&2; kill -SEGV $$") });
+    const crashed = await qemuAdapter.boot(c, "pc-tcg");
+    expect(crashed.outcome).toBe("crashed");
+    expect(crashed.message).toContain("SIGSEGV");
+    expect(crashed.message).toContain("dying");
+    expect(judge(c, crashed).filter((x) => x.status === "CRASH").length).toBeGreaterThan(30);
+    qemuAdapter.configure!({ qemu: fakeQemu("refuse", "echo 'qemu: cannot load kernel' >&2; exit 1") });
+    const refused = await qemuAdapter.boot(c, "pc-tcg");
+    expect(refused.outcome).toBe("rejected");
+    expect(refused.message).toContain("cannot load kernel");
+  });
+
+  it("gives TIMEOUT, with where the CPU is, when the entry is never reached", async () => {
+    const c = exampleCase("elsewhere");
+    // The breakpoint goes where the loader will never jump: the image's real entry is 16 bytes before.
+    const moved = { ...c, kernel: { ...c.kernel, entry: c.kernel.entry + 16 } };
+    qemuAdapter.configure!({ bootTimeoutMs: 3_000 });
+    const o = await qemuAdapter.boot(moved, "pc-tcg");
+    expect(o.outcome).toBe("timeout");
+    expect(o.message).toMatch(/was not reached in 3 s; the CPU is at 0x[0-9a-f]+/);
+    expect(o.log).toContain("EIP=");
+    expect(judge(moved, o).find((x) => x.requirement === "pvh.cpu.cr0")?.status).toBe("TIMEOUT");
+  });
+
+  it("a VMM that hangs before opening its sockets is a TIMEOUT with a reason, and is killed", async () => {
+    qemuAdapter.configure!({ qemu: fakeQemu("hang", "echo starting >&2; exec sleep 600"), bootTimeoutMs: 2_000 });
+    const o = await qemuAdapter.boot(exampleCase("hang"), "pc-tcg");
+    expect(o.outcome).toBe("timeout");
+    expect(o.message).toMatch(/did not open its gdb and QMP sockets in 2 s: starting/);
+  });
+
+  it("differential: where QEMU and the reference loader differ on an ABI field, a check fails on QEMU's side", async () => {
+    const caps = qemuAdapter.capabilities("pc-tcg");
+    let compared = 0;
+    const seen = new Set<string>();
+    for (let i = 0; i < 24; i++) {
+      const c = generateCase(caps, 31, i);
+      if (c.kernel.malformed) continue;
+      const ref = await referenceAdapter.boot(c, "v1");
+      const q = await qemuAdapter.boot(c, "pc-tcg");
+      if (q.outcome !== "entered") continue;
+      compared++;
+      const failing = new Set(judge(c, q).filter((v) => BAD.has(v.status)).map((v) => v.requirement));
+      for (const d of compareObservations(c, ref, q)) {
+        seen.add(d.field);
+        expect(failing.has(d.requirement), `${c.id}: ${d.field} differs (reference ${d.reference}, QEMU ${d.other}) but ${d.requirement} did not fail`).toBe(true);
+      }
+    }
+    expect(compared).toBeGreaterThan(8);
+    expect(seen).toContain("tr");
+  }, 120_000);
+});
