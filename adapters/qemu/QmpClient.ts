@@ -18,7 +18,26 @@ export class QmpClient {
   }
 
   static async connect(path: string, timeoutMs: number): Promise<QmpClient> {
-    const s = await new Promise<Socket>((resolve, reject) => {
+    // The socket file can appear a moment before QEMU listens on it: retry a refused connect briefly.
+    let s: Socket | undefined;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        s = await QmpClient.open(path, timeoutMs);
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ECONNREFUSED" || attempt >= 40) throw err;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    const c = new QmpClient(s);
+    const greeting = await c.next(timeoutMs);
+    if (!greeting || !("QMP" in greeting)) throw new Error("QMP: no greeting");
+    await c.execute("qmp_capabilities");
+    return c;
+  }
+
+  private static open(path: string, timeoutMs: number): Promise<Socket> {
+    return new Promise<Socket>((resolve, reject) => {
       const sock = connect({ path });
       const timer = setTimeout(() => {
         sock.destroy();
@@ -33,11 +52,6 @@ export class QmpClient {
         reject(e);
       });
     });
-    const c = new QmpClient(s);
-    const greeting = await c.next(timeoutMs);
-    if (!greeting || !("QMP" in greeting)) throw new Error("QMP: no greeting");
-    await c.execute("qmp_capabilities");
-    return c;
   }
 
   private onData(d: string): void {

@@ -39,7 +39,8 @@ export function applyExpectations(results: Results, files: ExpectationsFile[]): 
         report.unexpectedBad.push(r);
       }
     } else {
-      const demanding = matching.filter((e) => e.requirement !== "*" && !e.allow.includes("PASS"));
+      // A SKIP was not judged; only a real PASS can contradict an expectation.
+      const demanding = r.status === "PASS" ? matching.filter((e) => e.requirement !== "*" && !e.allow.includes("PASS")) : [];
       if (demanding.length > 0 && !allowing) {
         r.expected = demanding[0]!.allow[0]!;
         report.unexpectedPass.push(r);
