@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs, from Debian's archive, the programs the tests use as oracles and fixture
+# Installs, from Debian's archive, the loaders under test (qemu-system-x86) and the programs the tests use as oracles and fixture
 # makers: binutils (readelf, the ELF cross-check), gcc (the layout cross-check), the
 # compressor CLIs (fixtures for every bzImage payload format), and apt/dpkg tools for
 # fetching real kernels. Needs root (or sudo). Safe to run again.
@@ -7,7 +7,7 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-packages=(binutils gcc libc6-dev xz-utils gzip bzip2 zstd lz4 lzop dpkg apt)
+packages=(binutils gcc libc6-dev xz-utils gzip bzip2 zstd lz4 lzop dpkg apt qemu-system-x86)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

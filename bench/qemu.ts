@@ -1,0 +1,81 @@
+// QEMU through the suite, measured in one run: boots captured per second on each
+// machine type; the capture's overhead against a bare boot of the same image
+// (QEMU leaving through isa-debug-exit at the entry); the pool's speedup over one at
+// a time; and the wall time of 500 cases. A benchmark, not a test.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { qemuAdapter } from "../adapters/qemu/qemuAdapter.js";
+import { generateCase } from "../generators/generateCase.js";
+import type { BootCase } from "../src/model/BootCase.js";
+import { runSuite } from "../src/runner/runSuite.js";
+
+const N = Number(process.env["BENCH_CASES"] ?? 24);
+const SEED = 99;
+const MIB = 1 << 20;
+
+// mov al, 0; out 0xf4, al: isa-debug-exit ends QEMU with status (0 << 1) | 1.
+const EXIT_STUB = Uint8Array.of(0xb0, 0x00, 0xe6, 0xf4, 0xf4, 0xeb, 0xfd);
+
+function bareImage(c: BootCase): Uint8Array {
+  const img = c.kernelImage.slice();
+  const s = c.kernel.segments.find((x) => c.kernel.entry >= x.paddr && c.kernel.entry + EXIT_STUB.length <= x.paddr + x.filesz)!;
+  img.set(EXIT_STUB, s.offset + (c.kernel.entry - s.paddr));
+  return img;
+}
+
+function bareBoot(c: BootCase, machine: string): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), "pvh-bench-"));
+  writeFileSync(join(dir, "k.elf"), bareImage(c));
+  const args = ["-accel", "tcg", "-machine", machine, "-m", `${Math.round(c.memoryBytes / MIB)}M`, "-display", "none", "-monitor", "none", "-nic", "none", "-no-reboot", "-serial", "none",
+    "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-kernel", join(dir, "k.elf")];
+  if (c.cmdline !== null) args.push("-append", c.cmdline);
+  const t = performance.now();
+  return new Promise((resolve, reject) => {
+    const p = spawn("qemu-system-x86_64", args, { stdio: "ignore" });
+    const timer = setTimeout(() => p.kill("SIGKILL"), 20_000);
+    p.once("exit", (code) => {
+      clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
+      if (code !== 1) reject(new Error(`bare boot of ${c.id} on ${machine} ended with ${code}`));
+      else resolve(performance.now() - t);
+    });
+  });
+}
+
+// Cases QEMU boots: valid, no modules (the bare boot passes none), notes it can read.
+const caps = { ...qemuAdapter.capabilities("pc-tcg"), maxModules: 0, malformed: false };
+const cases: BootCase[] = [];
+for (let i = 0; cases.length < N; i++) {
+  const c = generateCase(caps, SEED, i);
+  if (c.kernel.malformed) continue;
+  const o = await qemuAdapter.boot(c, "pc-tcg");
+  if (o.outcome === "entered") cases.push(c);
+}
+
+console.log(`cases: ${cases.length} valid generated cases QEMU boots (seed ${SEED}), TCG, ${availableParallelism()} cores`);
+for (const m of ["pc", "q35", "microvm"]) {
+  let captured = 0;
+  let bare = 0;
+  for (const c of cases) {
+    const t = performance.now();
+    const o = await qemuAdapter.boot(c, `${m}-tcg`);
+    captured += performance.now() - t;
+    if (o.outcome !== "entered") throw new Error(`${c.id} on ${m}: ${o.outcome}`);
+    bare += await bareBoot(c, m);
+  }
+  console.log(`${m.padEnd(8)} captured ${((cases.length / captured) * 1000).toFixed(1)} boots/s (${(captured / cases.length).toFixed(0)} ms each); bare ${(bare / cases.length).toFixed(0)} ms each; capture overhead ${(captured / bare).toFixed(2)}x (goal <= 1.5)`);
+}
+
+const pool = async (jobs: number): Promise<number> => {
+  const t = performance.now();
+  await runSuite({ selections: [{ adapter: qemuAdapter, variants: ["pc-tcg"] }], cases: 60, seed: SEED + 1, concurrency: jobs, suiteVersion: "bench", command: [] });
+  return performance.now() - t;
+};
+const one = await pool(1);
+const two = await pool(availableParallelism());
+console.log(`pool: 60 cases one at a time ${(one / 1000).toFixed(1)} s, ${availableParallelism()} at a time ${(two / 1000).toFixed(1)} s; speedup ${(one / two).toFixed(2)}x (goal >= 1.7)`);
+const t = performance.now();
+await runSuite({ selections: [{ adapter: qemuAdapter, variants: ["pc-tcg", "q35-tcg", "microvm-tcg"] }], cases: 167, seed: SEED + 2, concurrency: availableParallelism(), suiteVersion: "bench", command: [] });
+console.log(`500 cases (167 per machine type, every check): ${((performance.now() - t) / 1000).toFixed(1)} s (goal < 120 s)`);

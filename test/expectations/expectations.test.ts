@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { applyExpectations } from "../../src/expectations/applyExpectations.js";
+import { deriveExpectations } from "../../src/expectations/deriveExpectations.js";
+import { readExpectations, writeExpectations } from "../../src/expectations/expectationsIo.js";
+import type { CaseRecord, ResultRecord, Results } from "../../src/results/Results.js";
+import { writeResults } from "../../src/results/writeResults.js";
+import { loadSpec } from "../../src/spec/loadSpec.js";
+
+const dir = mkdtempSync(join(tmpdir(), "pvh-exp-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A fake loader's results: TR always wrong; the memmap check fails on cases tagged "odd"; case 7 crashed. */
+function results(n: number, opts: { trFixed?: boolean; newFailure?: boolean } = {}): Results {
+  const cases: CaseRecord[] = [];
+  const records: ResultRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    const caseId = `c${i}`;
+    const odd = i % 3 === 0;
+    const crashed = i === 7;
+    cases.push({ caseId, adapter: "fake", variant: "v", replay: { seed: 1, index: i, caseSeed: i }, outcome: crashed ? "crashed" : "entered", malformed: null, message: crashed ? "died by SIGSEGV" : null, command: null, summary: "", tags: odd ? ["elf64", "odd"] : ["elf64"] });
+    const rec = (requirement: string, status: ResultRecord["status"], message = ""): void => void records.push({ requirement, adapter: "fake", variant: "v", caseId, status, code: status === "PASS" ? "ok" : "x", message });
+    if (crashed) {
+      for (const r of ["pvh.cpu.tr", "pvh.memmap.types", "pvh.cpu.cs"]) rec(r, "CRASH", "died by SIGSEGV");
+      continue;
+    }
+    rec("pvh.cpu.tr", opts.trFixed ? "PASS" : "FAIL", "TR is limit 0xffff");
+    rec("pvh.memmap.types", odd ? "FAIL" : "PASS", "entry 5 has type 0");
+    rec("pvh.cpu.cs", opts.newFailure && i === 4 ? "FAIL" : "PASS", "CS is limit 0xfffff");
+  }
+  const requirements = Object.fromEntries(loadSpec().requirements.requirements.map((r) => [r.id, { level: r.level, side: r.side, statement: r.statement, source: r.source }]));
+  return {
+    format: "pvh-conformance/results@1",
+    run: { suiteVersion: "t", startedAt: "2026-01-01T00:00:00Z", finishedAt: "2026-01-01T00:00:01Z", seed: 1, cases: n, host: { hostname: "h", platform: "linux-x64", node: "v20", cpus: 2 }, adapters: [{ id: "fake", variants: ["v"], version: "fake 1.0", binary: null }], command: [], requirements },
+    cases,
+    records,
+  };
+}
+
+describe("expectations", () => {
+  const base = results(60);
+  const exp = deriveExpectations(base, "fake");
+
+  it("derive one entry per deviation, narrowed by case tags, each with its evidence", () => {
+    const byReq = new Map(exp.expectations.map((e) => [e.requirement, e]));
+    expect(byReq.get("pvh.cpu.tr")).toMatchObject({ when: [], allow: ["FAIL"] });
+    expect(byReq.get("pvh.memmap.types")).toMatchObject({ when: ["odd"], allow: ["FAIL"] });
+    expect(byReq.get("*")).toMatchObject({ allow: ["CRASH"] });
+    expect(byReq.get("pvh.cpu.tr")!.reason).toMatch(/FAIL in 59 of 59 covered cases: TR is limit 0xffff \(e\.g\. c0/);
+    expect(byReq.has("pvh.cpu.cs")).toBe(false);
+  });
+
+  it("the results they came from pass the gate", () => {
+    const g = applyExpectations(results(60), [exp]);
+    expect([g.unexpectedBad.length, g.unexpectedPass.length]).toEqual([0, 0]);
+    expect(g.expectedBad).toBeGreaterThan(60);
+  });
+
+  it("a new deviation is unexpected; a fixed one is an unexpected pass", () => {
+    const worse = applyExpectations(results(60, { newFailure: true }), [exp]);
+    expect(worse.unexpectedBad.map((r) => `${r.caseId} ${r.requirement}`)).toEqual(["c4 pvh.cpu.cs"]);
+    const better = applyExpectations(results(60, { trFixed: true }), [exp]);
+    expect(better.unexpectedPass.length).toBe(59);
+    expect(better.unexpectedPass[0]).toMatchObject({ requirement: "pvh.cpu.tr", status: "PASS", expected: "FAIL" });
+  });
+
+  it("a deviation seen in few cases is allowed, not demanded", () => {
+    const small = deriveExpectations(results(12), "fake");
+    expect(small.expectations.find((e) => e.requirement === "pvh.cpu.tr")!.allow).toEqual(["FAIL", "PASS", "SKIP"]);
+  });
+
+  it("round-trips through YAML, and the CLI gate exits 0, 1 and 2 as documented", async () => {
+    const file = join(dir, "fake-1.0.yaml");
+    writeExpectations(file, exp);
+    expect(readExpectations(file)).toEqual(exp);
+    const io = { stdout: { write: () => true }, stderr: { write: () => true } };
+    writeResults(join(dir, "same", "results.json"), results(60));
+    writeResults(join(dir, "worse", "results.json"), results(60, { newFailure: true }));
+    expect(await main(["gate", "--results", join(dir, "same", "results.json"), "--expectations", file], io)).toBe(0);
+    expect(await main(["gate", "--results", join(dir, "worse", "results.json"), "--expectations", file], io)).toBe(1);
+    expect(await main(["gate", "--results", join(dir, "nope.json"), "--expectations", file], io)).toBe(2);
+    expect(await main(["update-expectations", "--results", join(dir, "same", "results.json"), "--adapter", "fake", "--out", join(dir, "again.yaml")], io)).toBe(0);
+    expect(readExpectations(join(dir, "again.yaml")).expectations).toEqual(exp.expectations);
+  });
+
+  it("refuses a malformed expectations file with the reason", () => {
+    const bad = join(dir, "bad.yaml");
+    writeExpectations(bad, { ...exp, expectations: [{ ...exp.expectations[0]!, allow: [] }] });
+    expect(() => readExpectations(bad)).toThrow(/allow/);
+  });
+});
