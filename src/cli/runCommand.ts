@@ -35,6 +35,8 @@ options:
   --seed S            run seed (default: random, or 1 when CI=true); printed,
                       and a failing case replays from it
   --case I[,I]        only these case indexes of the seed (replay)
+  --shard I/N         run the I-th of N deterministic slices of the cases (for
+                      several machines); join them with pvh-conformance merge
   --out DIR           where results.json goes (default ./pvh-results)
   --expectations FILE known deviations (expectations/<adapter>-<version>.yaml);
                       repeatable. Then the exit status counts only unexpected
@@ -180,6 +182,7 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
       cases: { type: "string" },
       seed: { type: "string" },
       case: { type: "string", multiple: true },
+      shard: { type: "string" },
       out: { type: "string" },
       expectations: { type: "string", multiple: true },
       jobs: { type: "string" },
@@ -204,6 +207,12 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
   const cases = positiveInt(values.cases, "--cases", 100);
   const seed = values.seed !== undefined ? positiveInt(values.seed, "--seed", 0) : process.env["CI"] === "true" ? 1 : Math.floor(Math.random() * 2 ** 31);
   const only = values.case ? list(values.case).map((s) => positiveInt(s, "--case", 0)) : undefined;
+  let shard: { index: number; count: number } | undefined;
+  if (values.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(values.shard);
+    if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard takes I/N with 1 <= I <= N, not ${JSON.stringify(values.shard)}`);
+    shard = { index: Number(m[1]), count: Number(m[2]) };
+  }
   const jobs = values.jobs !== undefined ? positiveInt(values.jobs, "--jobs", 1) : undefined;
   const out = resolve(values.out ?? "pvh-results");
   const bootTimeout = values["boot-timeout"] !== undefined ? positiveInt(values["boot-timeout"], "--boot-timeout", 20) : undefined;
@@ -242,6 +251,7 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
     cases,
     seed,
     ...(only ? { only } : {}),
+    ...(shard ? { shard } : {}),
     concurrency: jobs ?? Math.max(1, availableParallelism()),
     suiteVersion: suiteVersion(),
     command: ["pvh-conformance", "run", ...rawArgs],

@@ -47,7 +47,8 @@ export const Results = z
         startedAt: z.string(),
         finishedAt: z.string(),
         seed: z.number().int(),
-        cases: z.number().int(),
+        cases: z.number().int().describe("cases per variant in the whole run (all shards)"),
+        shard: z.object({ index: z.number().int().positive(), count: z.number().int().positive() }).strict().optional().describe("this file's slice, when sharded; absent once merged"),
         host: z.object({ hostname: z.string(), platform: z.string(), node: z.string(), cpus: z.number().int() }).strict(),
         adapters: z.array(
           z

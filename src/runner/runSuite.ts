@@ -29,6 +29,8 @@ export interface RunSuiteOptions {
   seed: number;
   /** Only these case indexes (replay). */
   only?: number[];
+  /** This machine's slice of the cases: shard `index` (1-based) of `count`. */
+  shard?: { index: number; count: number };
   /** Boots in flight at once per variant (adapters that run processes want the core count). */
   concurrency?: number;
   suiteVersion: string;
@@ -58,7 +60,9 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
   const records: ResultRecord[] = [];
   const cases: CaseRecord[] = [];
   const adapters: Results["run"]["adapters"] = [];
-  const indexes = opts.only ?? Array.from({ length: opts.cases }, (_, i) => i);
+  const all = opts.only ?? Array.from({ length: opts.cases }, (_, i) => i);
+  // A deterministic slice: case i belongs to shard (i mod count) + 1, whatever the machine.
+  const indexes = opts.shard ? all.filter((i) => i % opts.shard!.count === opts.shard!.index - 1) : all;
 
   for (const { adapter, variants } of opts.selections) {
     const info = await adapter.runInfo();
@@ -122,6 +126,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
       });
     }
   }
+  sortCanonically(cases, records, opts.selections.map((s) => ({ id: s.adapter.id, variants: s.variants })));
   return {
     format: "pvh-conformance/results@1",
     run: {
@@ -129,7 +134,8 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
       startedAt,
       finishedAt: new Date().toISOString(),
       seed: opts.seed,
-      cases: indexes.length,
+      cases: all.length,
+      ...(opts.shard ? { shard: opts.shard } : {}),
       host: { hostname: hostname(), platform: `${process.platform}-${process.arch}`, node: process.version, cpus: availableParallelism() },
       adapters,
       command: opts.command,
@@ -140,4 +146,26 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
     cases,
     records,
   };
+}
+
+/**
+ * Cases and records in one order whatever the pool's timing: adapter and variant as
+ * selected, then case index, then requirement as in the catalogue. So a sharded run
+ * merged equals an unsharded one.
+ */
+export function sortCanonically(cases: CaseRecord[], records: ResultRecord[], order: { id: string; variants: string[] }[]): void {
+  const variantRank = new Map<string, number>();
+  order.forEach((s, i) => s.variants.forEach((v, j) => variantRank.set(`${s.id}/${v}`, i * 100 + j)));
+  const reqRank = new Map(loadSpec().requirements.requirements.map((r, i) => [r.id, i]));
+  const caseIndex = new Map(cases.map((c) => [`${c.adapter}/${c.variant}/${c.caseId}`, c.replay.index]));
+  const vr = (a: string, v: string): number => variantRank.get(`${a}/${v}`) ?? 0;
+  cases.sort((a, b) => vr(a.adapter, a.variant) - vr(b.adapter, b.variant) || a.adapter.localeCompare(b.adapter) || a.variant.localeCompare(b.variant) || a.replay.index - b.replay.index);
+  records.sort(
+    (a, b) =>
+      vr(a.adapter, a.variant) - vr(b.adapter, b.variant) ||
+      a.adapter.localeCompare(b.adapter) ||
+      a.variant.localeCompare(b.variant) ||
+      (caseIndex.get(`${a.adapter}/${a.variant}/${a.caseId}`) ?? 0) - (caseIndex.get(`${b.adapter}/${b.variant}/${b.caseId}`) ?? 0) ||
+      (reqRank.get(a.requirement) ?? 0) - (reqRank.get(b.requirement) ?? 0),
+  );
 }
