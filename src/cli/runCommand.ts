@@ -10,6 +10,7 @@ import { writeResults } from "../results/writeResults.js";
 import { applyExpectations } from "../expectations/applyExpectations.js";
 import { readExpectations } from "../expectations/expectationsIo.js";
 import { printGate } from "./gateCommand.js";
+import { writeReproducer } from "../../reports/repro/writeReproducer.js";
 import { runSuite, type Progress, type Selection } from "../runner/runSuite.js";
 import { EXIT, UsageError, type Io } from "./Io.js";
 
@@ -51,6 +52,8 @@ exit status: 0 when no record is FAIL, ERROR, CRASH or TIMEOUT; 1 otherwise;
 `;
 
 const STATUSES = ["PASS", "FAIL", "ERROR", "CRASH", "TIMEOUT", "SKIP"] as const;
+/** Most bytes of reproducers one run writes (large modules add up over thousands of failing cases). */
+const REPRO_BUDGET = 256 << 20;
 const BAD = new Set(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
 
 function list(values: (string | undefined)[] | undefined): string[] {
@@ -246,6 +249,8 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
     }
   };
   const badCases: string[] = [];
+  let reproBytes = 0;
+  let reproSkipped = 0;
   const results = await runSuite({
     selections,
     cases,
@@ -256,7 +261,9 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
     suiteVersion: suiteVersion(),
     command: ["pvh-conformance", "run", ...rawArgs],
     onProgress,
-    onBadCase: (c, _obs, bad) => {
+    onBadCase: (c, obs, bad) => {
+      if (reproBytes < REPRO_BUDGET) reproBytes += writeReproducer(join(out, "repro"), { bootCase: c, obs, bad, seed });
+      else reproSkipped++;
       if (badCases.length < 10) {
         badCases.push(`  ${c.id} [${bad[0]!.adapter}/${bad[0]!.variant}] ${bad.map((b) => `${b.status} ${b.requirement}`).slice(0, 3).join(", ")}${bad.length > 3 ? ", ..." : ""}\n    replay: pvh-conformance run --adapter ${bad[0]!.adapter} --variant ${bad[0]!.variant} --seed ${seed} --case ${c.replay.index}\n`);
       }
@@ -268,6 +275,7 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
   io.stdout.write(summary(results));
   const bad = results.records.filter((r) => BAD.has(r.status));
   if (badCases.length) io.stdout.write(`\nfailing cases (first ${badCases.length}):\n${badCases.join("")}`);
+  if (reproBytes) io.stdout.write(`\nreproducers: ${join(out, "repro")}/<case-id>/run.sh${reproSkipped ? ` (${reproSkipped} more cases not written: over the ${REPRO_BUDGET >> 20} MiB budget)` : ""}\n`);
   io.stdout.write(`\n${results.records.length} records, ${bad.length} FAIL/ERROR/CRASH/TIMEOUT; seed ${seed}; wrote ${file}\n`);
   if (gate) {
     printGate(gate, io);

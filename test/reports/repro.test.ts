@@ -1,0 +1,47 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { exampleCase } from "../../generators/exampleCase.js";
+import { writeReproducer } from "../../reports/repro/writeReproducer.js";
+import { main } from "../../src/cli/main.js";
+import { moduleBytes } from "../../src/model/moduleBytes.js";
+
+const dir = mkdtempSync(join(tmpdir(), "pvh-repro-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("reproducers", () => {
+  it("a failing run writes repro/<case-id>/ with the kernel, the case and a run.sh", async () => {
+    const io = { stdout: { write: () => true }, stderr: { write: () => true } };
+    expect(await main(["run", "--adapter", "reference", "--variant", "v0", "--cases", "3", "--seed", "4", "--out", dir, "-q"], io)).toBe(1);
+    const ids = readdirSync(join(dir, "repro"));
+    expect(ids.length).toBe(3);
+    const d = join(dir, "repro", ids[0]!);
+    const run = readFileSync(join(d, "run.sh"), "utf8");
+    expect(run).toContain("FAIL pvh.interop.version-1");
+    expect(run).toMatch(/exec pvh-conformance run --adapter reference --variant v0 --seed 4 --case \d/);
+    expect(statSync(join(d, "run.sh")).mode & 0o111).not.toBe(0);
+    const c = JSON.parse(readFileSync(join(d, "case.json"), "utf8")) as { id: string; tags: string[]; kernel: { entry: number } };
+    expect(c.id).toBe(ids[0]);
+    expect(readFileSync(join(d, "kernel.elf")).subarray(0, 4).toString("latin1")).toBe("\x7fELF");
+  });
+
+  it("rewrites a VMM command line to the reproducer's own copies of the files", () => {
+    const c = exampleCase("cmd", { modules: [{ size: 77 }] });
+    const tmp = "/tmp/pvh-qemu-1-abc";
+    const obs = {
+      adapter: "qemu", variant: "pc-tcg", outcome: "entered" as const,
+      command: ["/usr/bin/qemu-system-x86_64", "-machine", "pc", "-append", "console=ttyS0 it's", "-kernel", `${tmp}/kernel.elf`, "-initrd", `${tmp}/module0.bin`, "-serial", `file:${tmp}/serial.log`],
+    };
+    writeReproducer(join(dir, "manual"), { bootCase: c, obs, bad: [{ requirement: "pvh.cpu.tr", adapter: "qemu", variant: "pc-tcg", caseId: c.id, status: "FAIL", code: "x", message: "TR is limit 0xffff" }], seed: 9 });
+    const d = join(dir, "manual", c.id);
+    const run = readFileSync(join(d, "run-qemu-pc-tcg.sh"), "utf8");
+    expect(run).toContain(`-kernel "$HERE"/kernel.elf`);
+    expect(run).toContain(`-initrd "$HERE"/module0.bin`);
+    expect(run).toContain(`-serial file:"$HERE"/serial.log`);
+    expect(run).toContain(`-append 'console=ttyS0 it'\\''s'`);
+    expect(run).not.toContain(tmp);
+    expect(Buffer.compare(readFileSync(join(d, "module0.bin")), Buffer.from(moduleBytes(1000, 77)))).toBe(0);
+    expect(existsSync(join(d, "verdicts-qemu-pc-tcg.json"))).toBe(true);
+  });
+});
