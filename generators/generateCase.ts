@@ -22,7 +22,7 @@ export interface GenerateOptions extends CaseOptions {
 const arbs = new WeakMap<Capabilities, Map<string, fc.Arbitrary<Omit<BootCase, "id" | "replay">>>>();
 
 /** Arbitraries are built once per capability set: building them costs more than sampling. */
-function arbitraryFor(caps: Capabilities, malformed: boolean, version: 0 | 1 | undefined) {
+export function arbitraryFor(caps: Capabilities, malformed: boolean, version: 0 | 1 | undefined): fc.Arbitrary<Omit<BootCase, "id" | "replay">> {
   let m = arbs.get(caps);
   if (!m) arbs.set(caps, (m = new Map()));
   const key = `${malformed}/${version}`;
@@ -39,10 +39,15 @@ export function generateCase(caps: Capabilities, seed: number, index: number, op
   return { ...caseFromSeed(caps, caseSeed(seed, index), opts), replay: { seed, index, caseSeed: caseSeed(seed, index) } };
 }
 
+/** Whether a case seed stands for a malformed case (a share of them, for adapters that take them). */
+export function isMalformedSeed(caps: Capabilities, s: number, opts: GenerateOptions = {}): boolean {
+  const share = caps.malformed ? (opts.malformedShare ?? 0.1) : 0;
+  return (s % 1000) / 1000 < share;
+}
+
 /** The case a case seed stands for: all a reproducer needs (with the adapter's capabilities). */
 export function caseFromSeed(caps: Capabilities, s: number, opts: GenerateOptions = {}): BootCase {
-  const share = caps.malformed ? (opts.malformedShare ?? 0.1) : 0;
-  const malformed = (s % 1000) / 1000 < share;
+  const malformed = isMalformedSeed(caps, s, opts);
   const arb = arbitraryFor(caps, malformed, opts.startInfoVersion);
   const [c] = fc.sample(arb, { seed: s, numRuns: 1 });
   return { ...c!, id: `c${s.toString(16).padStart(8, "0")}`, replay: { seed: s, index: 0, caseSeed: s } };

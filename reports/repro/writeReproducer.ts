@@ -66,7 +66,7 @@ export function writeReproducer(root: string, { bootCase: c, obs, bad, seed }: R
   }
   const tag = `${obs.adapter}-${obs.variant}`;
   write(`verdicts-${tag}.json`, JSON.stringify({ outcome: obs.outcome, message: obs.message ?? null, log: obs.log ?? null, records: bad }, null, 2) + "\n");
-  const replay = `pvh-conformance run --adapter ${obs.adapter} --variant ${obs.variant} --seed ${seed} --case ${c.replay.index}`;
+  const replay = `pvh-conformance run --adapter ${obs.adapter} --variant ${obs.variant} --seed ${seed} --case ${c.replay.example ? `example:${c.replay.example}` : c.replay.index}`;
   const failing = bad.map((r) => `#   ${r.status} ${r.requirement}: ${r.message.split("\n")[0]!.slice(0, 150)}`).join("\n");
   const body = obs.command
     ? `# The exact command the suite ran. QEMU starts paused (-S) with its gdb stub on

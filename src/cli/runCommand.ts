@@ -11,6 +11,10 @@ import { applyExpectations } from "../expectations/applyExpectations.js";
 import { readExpectations } from "../expectations/expectationsIo.js";
 import { printGate } from "./gateCommand.js";
 import { writeReproducer } from "../../reports/repro/writeReproducer.js";
+import { generateCase } from "../../generators/generateCase.js";
+import { judge } from "../checks/judge.js";
+import { describeCase } from "../runner/describeCase.js";
+import { shrinkCase } from "../runner/shrinkCase.js";
 import { runSuite, type Progress, type Selection } from "../runner/runSuite.js";
 import { EXIT, UsageError, type Io } from "./Io.js";
 
@@ -35,7 +39,9 @@ options:
   --cases N           cases per variant (default 100)
   --seed S            run seed (default: random, or 1 when CI=true); printed,
                       and a failing case replays from it
-  --case I[,I]        only these case indexes of the seed (replay)
+  --case I[,I]        only these case indexes of the seed (replay); a boundary
+                      example by name: --case example:NAME
+  --skip-examples     run only generated cases, not the boundary examples
   --shard I/N         run the I-th of N deterministic slices of the cases (for
                       several machines); join them with pvh-conformance merge
   --out DIR           where results.json goes (default ./pvh-results)
@@ -43,6 +49,9 @@ options:
                       repeatable. Then the exit status counts only unexpected
                       results, and what changed is printed
   --jobs N            boots in flight at once (default: the adapter's choice)
+  --shrink N          shrink the first case of up to N failure groups (requirement
+                      and status) to a minimal one, written to
+                      DIR/repro/<case-id>/shrunk/ (default 3; 0 to skip)
   --list              list adapters and variants, with availability, and exit
   -q, --quiet         no progress lines
   -h, --help          show this help
@@ -170,6 +179,42 @@ function glueValues(args: string[]): string[] {
   return out;
 }
 
+/**
+ * Shrink the first failing case of each failure group (unexpected ones first, when
+ * expectations were given) and write its reproducer next to the original's.
+ */
+async function shrinkFailures(results: Results, selections: Selection[], seed: number, groups: number, reproDir: string, io: Io, quiet: boolean): Promise<void> {
+  if (groups === 0) return;
+  const seen = new Set<string>();
+  const firsts = results.records
+    .filter((r) => BAD.has(r.status))
+    .sort((a, b) => Number(a.expected === a.status) - Number(b.expected === b.status))
+    .filter((r) => {
+      // A crash or a timeout is one event for the whole case, whatever requirement it marks.
+      const req = r.status === "CRASH" || r.status === "TIMEOUT" ? "*" : r.requirement;
+      const k = `${r.adapter}/${r.variant}/${req}/${r.status}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
+    .slice(0, groups);
+  for (const r of firsts) {
+    const adapter = selections.find((x) => x.adapter.id === r.adapter)!.adapter;
+    const replay = results.cases.find((c) => c.caseId === r.caseId && c.adapter === r.adapter && c.variant === r.variant)!.replay;
+    // Boundary examples are already minimal by design; shrink generated cases only.
+    if (replay.example !== undefined) continue;
+    const original = generateCase(adapter.capabilities(r.variant), seed, replay.index);
+    if (!quiet) io.stderr.write(`shrinking ${original.id} (${r.adapter}/${r.variant} ${r.status} ${r.requirement})...\n`);
+    const shrunk = await shrinkCase(adapter, r.variant, original, r.requirement, r.status);
+    if (!shrunk) continue;
+    const bad = judge(shrunk.bootCase, shrunk.obs)
+      .filter((v) => v.requirement === r.requirement)
+      .map((v) => ({ requirement: v.requirement, adapter: r.adapter, variant: r.variant, caseId: original.id, status: v.status, code: v.code, message: v.message }));
+    writeReproducer(join(reproDir, original.id), { bootCase: { ...shrunk.bootCase, id: "shrunk" }, obs: shrunk.obs, bad, seed });
+    if (!quiet) io.stderr.write(`  ${describeCase(shrunk.bootCase)} (${shrunk.evaluations} boots) -> ${join(reproDir, original.id, "shrunk")}\n`);
+  }
+}
+
 export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
   const args = glueValues(rawArgs);
   const { values } = parseArgs({
@@ -186,9 +231,11 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
       seed: { type: "string" },
       case: { type: "string", multiple: true },
       shard: { type: "string" },
+      "skip-examples": { type: "boolean" },
       out: { type: "string" },
       expectations: { type: "string", multiple: true },
       jobs: { type: "string" },
+      shrink: { type: "string" },
       list: { type: "boolean" },
       quiet: { type: "boolean", short: "q" },
       help: { type: "boolean", short: "h" },
@@ -209,7 +256,11 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
   }
   const cases = positiveInt(values.cases, "--cases", 100);
   const seed = values.seed !== undefined ? positiveInt(values.seed, "--seed", 0) : process.env["CI"] === "true" ? 1 : Math.floor(Math.random() * 2 ** 31);
-  const only = values.case ? list(values.case).map((s) => positiveInt(s, "--case", 0)) : undefined;
+  const caseArgs = list(values.case);
+  const exampleNames = caseArgs.filter((s) => s.startsWith("example:")).map((s) => s.slice("example:".length));
+  const only = values.case ? caseArgs.filter((s) => !s.startsWith("example:")).map((s) => positiveInt(s, "--case", 0)) : undefined;
+  // Boundary examples run with every full run; a replay runs only what it names.
+  const examples: boolean | string[] = values.case ? exampleNames : !values["skip-examples"];
   let shard: { index: number; count: number } | undefined;
   if (values.shard !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(values.shard);
@@ -236,7 +287,7 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
   const selections = await selectAdapters(list(values.adapter), { variants: list(values.variant), machines: list(values.machine), accels: list(values.accel) }, io);
   if (selections.length === 0) throw new UsageError("no adapter variant is available to run");
 
-  io.stderr.write(`pvh-conformance run: seed ${seed}, ${only ? `case(s) ${only.join(",")}` : `${cases} cases`} per variant on ${selections.map((s) => `${s.adapter.id} (${s.variants.join(", ")})`).join("; ")}\n`);
+  io.stderr.write(`pvh-conformance run: seed ${seed}, ${values.case ? `case(s) ${caseArgs.join(",")}` : `${cases} cases${examples === true ? " and the boundary examples" : ""}`} per variant on ${selections.map((s) => `${s.adapter.id} (${s.variants.join(", ")})`).join("; ")}\n`);
   const tty = Boolean(io.stderr.isTTY);
   let lastPrinted = 0;
   const onProgress = (p: Progress): void => {
@@ -257,6 +308,7 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
     seed,
     ...(only ? { only } : {}),
     ...(shard ? { shard } : {}),
+    examples,
     concurrency: jobs ?? Math.max(1, availableParallelism()),
     suiteVersion: suiteVersion(),
     command: ["pvh-conformance", "run", ...rawArgs],
@@ -265,11 +317,12 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
       if (reproBytes < REPRO_BUDGET) reproBytes += writeReproducer(join(out, "repro"), { bootCase: c, obs, bad, seed });
       else reproSkipped++;
       if (badCases.length < 10) {
-        badCases.push(`  ${c.id} [${bad[0]!.adapter}/${bad[0]!.variant}] ${bad.map((b) => `${b.status} ${b.requirement}`).slice(0, 3).join(", ")}${bad.length > 3 ? ", ..." : ""}\n    replay: pvh-conformance run --adapter ${bad[0]!.adapter} --variant ${bad[0]!.variant} --seed ${seed} --case ${c.replay.index}\n`);
+        badCases.push(`  ${c.id} [${bad[0]!.adapter}/${bad[0]!.variant}] ${bad.map((b) => `${b.status} ${b.requirement}`).slice(0, 3).join(", ")}${bad.length > 3 ? ", ..." : ""}\n    replay: pvh-conformance run --adapter ${bad[0]!.adapter} --variant ${bad[0]!.variant} --seed ${seed} --case ${c.replay.example ? `example:${c.replay.example}` : c.replay.index}\n`);
       }
     },
   });
   const gate = expectationFiles.length ? applyExpectations(results, expectationFiles) : undefined;
+  await shrinkFailures(results, selections, seed, positiveInt(values.shrink, "--shrink", 3), join(out, "repro"), io, Boolean(values.quiet));
   const file = join(out, "results.json");
   writeResults(file, results);
   io.stdout.write(summary(results));

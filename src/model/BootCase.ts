@@ -48,7 +48,7 @@ export const BootCaseData = z
   .object({
     id: z.string(),
     replay: z
-      .object({ seed: z.number().int(), index: z.number().int().nonnegative(), caseSeed: z.number().int().nonnegative(), path: z.string().optional() })
+      .object({ seed: z.number().int(), index: z.number().int().nonnegative(), caseSeed: z.number().int().nonnegative(), path: z.string().optional(), example: z.string().optional() })
       .strict()
       .describe("run seed and index; caseSeed alone regenerates the case"),
     kernel: KernelFacts,

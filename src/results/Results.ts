@@ -27,7 +27,9 @@ export const CaseRecord = z
     caseId: z.string(),
     adapter: z.string(),
     variant: z.string(),
-    replay: z.object({ seed: z.number().int(), index: z.number().int(), caseSeed: z.number().int() }).strict(),
+    replay: z
+      .object({ seed: z.number().int(), index: z.number().int(), caseSeed: z.number().int(), example: z.string().optional().describe("a boundary example's name (replay with --case example:NAME)") })
+      .strict(),
     outcome: z.enum(["entered", "rejected", "crashed", "timeout", "harness-error"]),
     malformed: z.string().nullable(),
     message: z.string().nullable(),

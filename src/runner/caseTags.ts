@@ -10,6 +10,7 @@ const GIB = 2 ** 30;
  */
 export function caseTags(c: BootCase): string[] {
   const tags = new Set<string>();
+  if (c.replay.example) tags.add(`example:${c.replay.example}`);
   if (c.kernel.malformed) tags.add(`malformed:${c.kernel.malformed}`);
   tags.add(`elf${c.kernel.elfClass}`);
   const a = analyzeKernel(c.kernelImage);

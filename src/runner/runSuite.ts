@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { availableParallelism } from "node:os";
 import type { Adapter } from "../../adapters/Adapter.js";
+import { examplesFor } from "../../generators/examples.js";
 import { generateCase } from "../../generators/generateCase.js";
 import { harnessErrorVerdicts, judge } from "../checks/judge.js";
 import type { BootCase } from "../model/BootCase.js";
@@ -29,6 +30,8 @@ export interface RunSuiteOptions {
   seed: number;
   /** Only these case indexes (replay). */
   only?: number[];
+  /** Also run the boundary examples (generators/examples.ts); only those named, when given. */
+  examples?: boolean | string[];
   /** This machine's slice of the cases: shard `index` (1-based) of `count`. */
   shard?: { index: number; count: number };
   /** Boots in flight at once per variant (adapters that run processes want the core count). */
@@ -62,7 +65,8 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
   const adapters: Results["run"]["adapters"] = [];
   const all = opts.only ?? Array.from({ length: opts.cases }, (_, i) => i);
   // A deterministic slice: case i belongs to shard (i mod count) + 1, whatever the machine.
-  const indexes = opts.shard ? all.filter((i) => i % opts.shard!.count === opts.shard!.index - 1) : all;
+  const inShard = (i: number): boolean => !opts.shard || i % opts.shard.count === opts.shard.index - 1;
+  const indexes = all.filter(inShard);
 
   for (const { adapter, variants } of opts.selections) {
     const info = await adapter.runInfo();
@@ -71,8 +75,13 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
       const caps = adapter.capabilities(variant);
       let done = 0;
       let failing = 0;
-      await pool(opts.concurrency ?? 1, indexes, async (index) => {
-        const c = generateCase(caps, opts.seed, index);
+      const wanted = opts.examples ?? false;
+      const examples = wanted === false ? [] : examplesFor(caps).filter((e) => inShard(e.replay.index) && (wanted === true || wanted.includes(e.replay.example!)));
+      // Work items: generated case indexes, then the examples (as negative numbers).
+      const work = [...indexes, ...examples.map((_e, k) => -1 - k)];
+      const total = work.length;
+      await pool(opts.concurrency ?? 1, work, async (item) => {
+        const c = item >= 0 ? generateCase(caps, opts.seed, item) : examples[-1 - item]!;
         let obs: Observation;
         try {
           obs = await adapter.boot(c, variant);
@@ -107,7 +116,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
             caseId: bc.id,
             adapter: adapter.id,
             variant,
-            replay: { seed: bc.replay.seed, index: bc.replay.index, caseSeed: bc.replay.caseSeed },
+            replay: { seed: bc.replay.seed, index: bc.replay.index, caseSeed: bc.replay.caseSeed, ...(bc.replay.example ? { example: bc.replay.example } : {}) },
             outcome: harnessError ? "harness-error" : o.outcome,
             malformed: bc.kernel.malformed,
             message: o.message ?? null,
@@ -121,7 +130,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
             opts.onBadCase?.(bc, o, bad);
           }
           done++;
-          opts.onProgress?.({ adapter: adapter.id, variant, done, total: indexes.length, failing });
+          opts.onProgress?.({ adapter: adapter.id, variant, done, total, failing });
         }
       });
     }
@@ -157,9 +166,11 @@ export function sortCanonically(cases: CaseRecord[], records: ResultRecord[], or
   const variantRank = new Map<string, number>();
   order.forEach((s, i) => s.variants.forEach((v, j) => variantRank.set(`${s.id}/${v}`, i * 100 + j)));
   const reqRank = new Map(loadSpec().requirements.requirements.map((r, i) => [r.id, i]));
-  const caseIndex = new Map(cases.map((c) => [`${c.adapter}/${c.variant}/${c.caseId}`, c.replay.index]));
+  // Generated cases by index, then the examples in their own order.
+  const rank = (c: CaseRecord): number => (c.replay.example !== undefined ? 1e9 + c.replay.index : c.replay.index);
+  const caseIndex = new Map(cases.map((c) => [`${c.adapter}/${c.variant}/${c.caseId}`, rank(c)]));
   const vr = (a: string, v: string): number => variantRank.get(`${a}/${v}`) ?? 0;
-  cases.sort((a, b) => vr(a.adapter, a.variant) - vr(b.adapter, b.variant) || a.adapter.localeCompare(b.adapter) || a.variant.localeCompare(b.variant) || a.replay.index - b.replay.index);
+  cases.sort((a, b) => vr(a.adapter, a.variant) - vr(b.adapter, b.variant) || a.adapter.localeCompare(b.adapter) || a.variant.localeCompare(b.variant) || rank(a) - rank(b));
   records.sort(
     (a, b) =>
       vr(a.adapter, a.variant) - vr(b.adapter, b.variant) ||

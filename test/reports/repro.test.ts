@@ -45,3 +45,20 @@ describe("reproducers", () => {
     expect(existsSync(join(d, "verdicts-qemu-pc-tcg.json"))).toBe(true);
   });
 });
+
+describe("shrinking", () => {
+  it("shrinks a failing case to a smaller one that fails the same way, and writes it", async () => {
+    const { referenceAdapter } = await import("../../adapters/reference/referenceAdapter.js");
+    const { generateCase } = await import("../../generators/generateCase.js");
+    const { shrinkCase } = await import("../../src/runner/shrinkCase.js");
+    const caps = referenceAdapter.capabilities("v0");
+    // v0 fails pvh.interop.version-1 on every valid case: find one with something to shrink.
+    let c = generateCase(caps, 21, 0);
+    for (let i = 1; c.kernel.malformed || (c.modules.length === 0 && (c.cmdline ?? "").length < 10); i++) c = generateCase(caps, 21, i);
+    const s = await shrinkCase(referenceAdapter, "v0", c, "pvh.interop.version-1", "FAIL", 200);
+    expect(s).toBeDefined();
+    expect(s!.bootCase.modules.length).toBe(0);
+    expect(s!.bootCase.cmdline ?? "").toBe("");
+    expect(s!.bootCase.kernelImage.length).toBeLessThanOrEqual(c.kernelImage.length);
+  });
+});
