@@ -18,7 +18,7 @@
  * Times: results.json keeps no per-case durations, so each testcase and testsuite
  * says time="0" and only <testsuites> carries the run's wall-clock time.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import type { CaseRecord, ResultRecord, Results } from "../../src/results/Results.js";
 import { classifyRecord } from "../matrix/classifyRecord.js";
@@ -28,6 +28,28 @@ import { xmlAttr, xmlEscape } from "./xmlEscape.js";
 const MESSAGE_ATTR_MAX = 500;
 
 export function junitXml(results: Results): string {
+  return [...junitChunks(results)].join("");
+}
+
+/** Written a suite at a time: a million-record run would not fit in one string. */
+export function writeJunit(file: string, results: Results): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const fd = openSync(file, "w");
+  try {
+    for (const chunk of junitChunks(results)) writeSync(fd, chunk);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+interface Counts {
+  passed: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+}
+
+function* junitChunks(results: Results): Generator<string> {
   const { run } = results;
   const cases = new Map<string, CaseRecord>();
   for (const c of results.cases) cases.set(`${c.adapter}/${c.variant}/${c.caseId}`, c);
@@ -41,23 +63,28 @@ export function junitXml(results: Results): string {
     if (!list) suites.set(key, (list = []));
     list.push(r);
   }
+  // The root element carries the totals, so they are counted before anything is written.
+  const counted = new Map<string, Counts>();
+  const total: Counts = { passed: 0, failures: 0, errors: 0, skipped: 0 };
+  for (const [key, records] of suites) {
+    const c: Counts = { passed: 0, failures: 0, errors: 0, skipped: 0 };
+    for (const r of records) c[outcomeOf(r)]++;
+    counted.set(key, c);
+    total.failures += c.failures;
+    total.errors += c.errors;
+    total.skipped += c.skipped;
+  }
 
   const timestamp = xsDateTime(run.startedAt);
-  const seconds = Math.max(0, (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000);
-  const out: string[] = [];
-  const total = { tests: 0, failures: 0, errors: 0, skipped: 0 };
+  const seconds = Math.max(0, (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000) || 0;
+  yield `<?xml version="1.0" encoding="UTF-8"?>\n` +
+    `<testsuites name="pvh-conformance" tests="${results.records.length}" failures="${total.failures}" errors="${total.errors}" skipped="${total.skipped}" time="${seconds.toFixed(3)}" timestamp="${xmlAttr(timestamp)}">\n`;
   let id = 0;
   for (const [key, records] of suites) {
     if (records.length === 0) continue;
     const [adapterId = "", variant = ""] = splitKey(key);
     const adapter = run.adapters.find((a) => a.id === adapterId);
-    const counts = { failures: 0, errors: 0, skipped: 0 };
-    const body: string[] = [];
-    for (const r of records) body.push(testcase(r, results, cases, counts));
-    total.tests += records.length;
-    total.failures += counts.failures;
-    total.errors += counts.errors;
-    total.skipped += counts.skipped;
+    const counts = counted.get(key)!;
     const props: [string, string][] = [
       ["suite.version", run.suiteVersion],
       ["seed", String(run.seed)],
@@ -68,49 +95,45 @@ export function junitXml(results: Results): string {
       ["cases", String(results.cases.filter((c) => c.adapter === adapterId && c.variant === variant).length)],
       ["command", shellLine(run.command)],
     ];
-    out.push(
+    const body: string[] = [
       `  <testsuite name="${xmlAttr(`${adapterId}.${variant}`)}" id="${id++}" package="${xmlAttr(adapterId)}" tests="${records.length}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="0" timestamp="${xmlAttr(timestamp)}" hostname="${xmlAttr(run.host.hostname)}">\n`,
       `    <properties>\n${props.map(([n, v]) => `      <property name="${xmlAttr(n)}" value="${xmlAttr(v)}"/>\n`).join("")}    </properties>\n`,
-      body.join(""),
-      `  </testsuite>\n`,
-    );
+    ];
+    for (const r of records) {
+      body.push(testcase(r, results, cases));
+      if (body.length >= 20_000) yield body.splice(0).join("");
+    }
+    body.push(`  </testsuite>\n`);
+    yield body.join("");
   }
-  return (
-    `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<testsuites name="pvh-conformance" tests="${total.tests}" failures="${total.failures}" errors="${total.errors}" skipped="${total.skipped}" time="${seconds.toFixed(3)}" timestamp="${xmlAttr(timestamp)}">\n` +
-    out.join("") +
-    `</testsuites>\n`
-  );
+  yield `</testsuites>\n`;
 }
 
-export function writeJunit(file: string, results: Results): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, junitXml(results));
+function outcomeOf(r: ResultRecord): keyof Counts {
+  const kind = classifyRecord(r);
+  if (kind === "pass") return "passed";
+  if (kind === "skip" || kind === "n/a" || kind === "expected-bad") return "skipped";
+  return kind === "unexpected-pass" || r.status === "FAIL" ? "failures" : "errors";
 }
 
-function testcase(r: ResultRecord, results: Results, cases: Map<string, CaseRecord>, counts: { failures: number; errors: number; skipped: number }): string {
+function testcase(r: ResultRecord, results: Results, cases: Map<string, CaseRecord>): string {
   const level = results.run.requirements[r.requirement]?.level ?? "unknown";
   const open = `    <testcase classname="${xmlAttr(`${r.adapter}.${r.variant}.${areaOf(r.requirement)}`)}" name="${xmlAttr(`${r.requirement} [${level}] ${r.caseId}`)}" time="0"`;
   const kind = classifyRecord(r);
   if (kind === "pass") return `${open}/>\n`;
   if (kind === "skip" || kind === "n/a") {
-    counts.skipped++;
     return `${open}>\n      <skipped message="${xmlAttr(oneLine(`${kind === "n/a" ? "not applicable" : "skipped"}: ${r.message}`))}"/>\n    </testcase>\n`;
   }
   if (kind === "expected-bad") {
-    counts.skipped++;
     return `${open}>\n      <skipped message="${xmlAttr(oneLine(`expected deviation: ${r.status} ${r.code}: ${r.message}`))}"/>\n    </testcase>\n`;
   }
   const detail = xmlEscape(describe(r, results, cases.get(`${r.adapter}/${r.variant}/${r.caseId}`)));
   if (kind === "unexpected-pass") {
-    counts.failures++;
     return `${open}>\n      <failure message="${xmlAttr(oneLine(`unexpected PASS: the expectations demand ${r.expected}; fix them if the deviation is gone`))}" type="unexpected-pass">${detail}</failure>\n    </testcase>\n`;
   }
   if (r.status === "FAIL") {
-    counts.failures++;
     return `${open}>\n      <failure message="${xmlAttr(oneLine(r.message))}" type="${xmlAttr(r.code)}">${detail}</failure>\n    </testcase>\n`;
   }
-  counts.errors++;
   return `${open}>\n      <error message="${xmlAttr(oneLine(r.message))}" type="${r.status}">${detail}</error>\n    </testcase>\n`;
 }
 

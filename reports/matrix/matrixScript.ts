@@ -119,6 +119,7 @@ export const matrixScript = String.raw`
   var selected = null;
   function close() {
     panel.hidden = true;
+    document.body.classList.remove("detail-open");
     if (selected) { selected.classList.remove("sel"); selected.focus(); selected = null; }
   }
   closeBtn.addEventListener("click", close);
@@ -147,7 +148,7 @@ export const matrixScript = String.raw`
       var c = data.cases[x[0]], status = x[1], cls = x[2];
       var art = el("article", "rec c-" + cls);
       art.dataset.case = c.id;
-      add(art, add(el("div"), el("strong", "mono case-id", c.id), el("span", "st", status + " (" + CLASS_TEXT[cls] + (cls === "p" ? ": the expectations demand " + x[9] : "") + ")"), el("span", "mono", "  " + str(x[3]))));
+      add(art, add(el("div"), el("strong", "mono case-id", c.id), document.createTextNode(" "), el("span", "st", status + " (" + CLASS_TEXT[cls] + (cls === "p" ? ": the expectations demand " + x[9] : "") + ")"), el("span", "mono", "  " + str(x[3]))));
       add(art, el("div", "msg", str(x[4])));
       var ev = el("dl");
       pair(ev, "expected", str(x[5]));
@@ -167,6 +168,7 @@ export const matrixScript = String.raw`
     });
     if (cell.more) add(body, el("p", "more", plural(cell.more, "more record", "more records") + " in results.json (the page embeds the first " + data.cap + " of a cell)."));
     panel.hidden = false;
+    document.body.classList.add("detail-open");
     panel.scrollTop = 0;
     closeBtn.focus();
   }

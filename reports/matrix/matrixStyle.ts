@@ -4,7 +4,7 @@
  * apart from new ones in greyscale too.
  */
 export const matrixStyle = String.raw`
-:root { --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg: #ffffff; --head: #f6f8fa; }
+:root { --panel: min(680px, 48vw); --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg: #ffffff; --head: #f6f8fa; }
 * { box-sizing: border-box; }
 [hidden] { display: none !important; }
 body { margin: 0; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; color: var(--fg); background: var(--bg); }
@@ -24,7 +24,10 @@ dl.run dd { margin: 0; overflow-wrap: anywhere; }
 ul.legend { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 4px 8px; }
 ul.legend li { display: flex; gap: 4px; align-items: center; font-size: 12px; }
 ul.legend .swatch { min-width: 7em; text-align: center; padding: 1px 6px; border-radius: 3px; font-weight: 600; }
-main { padding: 8px 16px 24px; overflow: auto; }
+/* The page itself scrolls both ways, so the sticky header row and first column hold to the viewport. */
+main { padding: 8px 16px 24px; }
+/* The panel sits beside the matrix, not over it: every cell stays clickable while it is open. */
+body.detail-open { margin-right: var(--panel); }
 table.matrix { border-collapse: separate; border-spacing: 0; }
 table.matrix th, table.matrix td { border-bottom: 1px solid var(--line); padding: 3px 4px; vertical-align: top; }
 table.matrix thead th { position: sticky; top: 0; background: var(--head); z-index: 2; text-align: left; font-weight: 600; min-width: 9.5em; }
@@ -57,7 +60,7 @@ button.cell.sel { outline: 3px solid #0969da; }
 .k-timeout { background: #b3124b; color: #fff; border-color: #6d0a2d; }
 .k-crash { background: #5c0011; color: #fff; border-color: #2b0008; }
 .k-none { background: #fff; color: #8c959f; border-color: #e1e4e8; }
-aside.detail { position: fixed; top: 0; right: 0; bottom: 0; width: min(760px, 60vw); background: #fff; border-left: 2px solid var(--line); box-shadow: -4px 0 16px rgba(0,0,0,.12); overflow: auto; padding: 12px 16px; z-index: 10; }
+aside.detail { position: fixed; top: 0; right: 0; bottom: 0; width: var(--panel); background: #fff; border-left: 2px solid var(--line); box-shadow: -4px 0 16px rgba(0,0,0,.12); overflow: auto; padding: 12px 16px; z-index: 10; }
 aside.detail .close { float: right; font: inherit; padding: 2px 10px; cursor: pointer; }
 aside.detail p { margin: 4px 0; }
 article.rec { border: 1px solid var(--line); border-left-width: 6px; border-radius: 4px; padding: 6px 8px; margin: 8px 0; }

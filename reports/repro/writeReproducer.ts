@@ -6,6 +6,7 @@ import type { Observation } from "../../src/model/Observation.js";
 import type { ResultRecord } from "../../src/results/Results.js";
 import { caseTags } from "../../src/runner/caseTags.js";
 import { describeCase } from "../../src/runner/describeCase.js";
+import { replayCommand } from "../../src/runner/replayCommand.js";
 
 const shq = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
@@ -66,7 +67,7 @@ export function writeReproducer(root: string, { bootCase: c, obs, bad, seed }: R
   }
   const tag = `${obs.adapter}-${obs.variant}`;
   write(`verdicts-${tag}.json`, JSON.stringify({ outcome: obs.outcome, message: obs.message ?? null, log: obs.log ?? null, records: bad }, null, 2) + "\n");
-  const replay = `pvh-conformance run --adapter ${obs.adapter} --variant ${obs.variant} --seed ${seed} --case ${c.replay.example ? `example:${c.replay.example}` : c.replay.index}`;
+  const replay = replayCommand(obs.adapter, obs.variant, seed, c);
   const failing = bad.map((r) => `#   ${r.status} ${r.requirement}: ${r.message.split("\n")[0]!.slice(0, 150)}`).join("\n");
   const body = obs.command
     ? `# The exact command the suite ran. QEMU starts paused (-S) with its gdb stub on

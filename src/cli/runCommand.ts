@@ -11,10 +11,14 @@ import { applyExpectations } from "../expectations/applyExpectations.js";
 import { readExpectations } from "../expectations/expectationsIo.js";
 import { printGate } from "./gateCommand.js";
 import { writeReproducer } from "../../reports/repro/writeReproducer.js";
+import { writeJunit } from "../../reports/junit/writeJunit.js";
+import { writeMatrix } from "../../reports/matrix/writeMatrix.js";
 import { generateCase } from "../../generators/generateCase.js";
 import { judge } from "../checks/judge.js";
 import { describeCase } from "../runner/describeCase.js";
 import { shrinkCase } from "../runner/shrinkCase.js";
+import { userKernelCase } from "../runner/userKernelCase.js";
+import { replayCommand } from "../runner/replayCommand.js";
 import { runSuite, type Progress, type Selection } from "../runner/runSuite.js";
 import { EXIT, UsageError, type Io } from "./Io.js";
 
@@ -42,6 +46,12 @@ options:
   --case I[,I]        only these case indexes of the seed (replay); a boundary
                       example by name: --case example:NAME
   --skip-examples     run only generated cases, not the boundary examples
+  --kernel FILE       test the loaders on this kernel (ELF, or bzImage whose vmlinux
+                      is booted) instead of generated ones: its PVH entry is
+                      captured by the debugger and every check applies
+  --append STR        with --kernel: the command line (default none)
+  --initrd FILE       with --kernel: module 0
+  --memory MIB        with --kernel: guest memory in MiB (default 512)
   --shard I/N         run the I-th of N deterministic slices of the cases (for
                       several machines); join them with pvh-conformance merge
   --out DIR           where results.json goes (default ./pvh-results)
@@ -232,6 +242,10 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
       case: { type: "string", multiple: true },
       shard: { type: "string" },
       "skip-examples": { type: "boolean" },
+      kernel: { type: "string" },
+      append: { type: "string" },
+      initrd: { type: "string" },
+      memory: { type: "string" },
       out: { type: "string" },
       expectations: { type: "string", multiple: true },
       jobs: { type: "string" },
@@ -302,7 +316,26 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
   const badCases: string[] = [];
   let reproBytes = 0;
   let reproSkipped = 0;
+  let fixedCases;
+  if (values.kernel) {
+    try {
+      fixedCases = [
+        await userKernelCase({
+          kernel: resolve(values.kernel),
+          cmdline: values.append ?? null,
+          ...(values.initrd ? { initrd: resolve(values.initrd) } : {}),
+          memoryBytes: positiveInt(values.memory, "--memory", 512) * 1024 * 1024,
+        }),
+      ];
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      throw new UsageError((err as Error).message);
+    }
+  } else if (values.append || values.initrd || values.memory) {
+    throw new UsageError("--append, --initrd and --memory go with --kernel");
+  }
   const results = await runSuite({
+    ...(fixedCases ? { fixedCases } : {}),
     selections,
     cases,
     seed,
@@ -317,7 +350,7 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
       if (reproBytes < REPRO_BUDGET) reproBytes += writeReproducer(join(out, "repro"), { bootCase: c, obs, bad, seed });
       else reproSkipped++;
       if (badCases.length < 10) {
-        badCases.push(`  ${c.id} [${bad[0]!.adapter}/${bad[0]!.variant}] ${bad.map((b) => `${b.status} ${b.requirement}`).slice(0, 3).join(", ")}${bad.length > 3 ? ", ..." : ""}\n    replay: pvh-conformance run --adapter ${bad[0]!.adapter} --variant ${bad[0]!.variant} --seed ${seed} --case ${c.replay.example ? `example:${c.replay.example}` : c.replay.index}\n`);
+        badCases.push(`  ${c.id} [${bad[0]!.adapter}/${bad[0]!.variant}] ${bad.map((b) => `${b.status} ${b.requirement}`).slice(0, 3).join(", ")}${bad.length > 3 ? ", ..." : ""}\n    replay: ${replayCommand(bad[0]!.adapter, bad[0]!.variant, seed, c)}\n`);
       }
     },
   });
@@ -325,11 +358,14 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
   await shrinkFailures(results, selections, seed, positiveInt(values.shrink, "--shrink", 3), join(out, "repro"), io, Boolean(values.quiet));
   const file = join(out, "results.json");
   writeResults(file, results);
+  // Every other report is a view of results.json.
+  writeJunit(join(out, "junit.xml"), results);
+  writeMatrix(join(out, "matrix.html"), results);
   io.stdout.write(summary(results));
   const bad = results.records.filter((r) => BAD.has(r.status));
   if (badCases.length) io.stdout.write(`\nfailing cases (first ${badCases.length}):\n${badCases.join("")}`);
   if (reproBytes) io.stdout.write(`\nreproducers: ${join(out, "repro")}/<case-id>/run.sh${reproSkipped ? ` (${reproSkipped} more cases not written: over the ${REPRO_BUDGET >> 20} MiB budget)` : ""}\n`);
-  io.stdout.write(`\n${results.records.length} records, ${bad.length} FAIL/ERROR/CRASH/TIMEOUT; seed ${seed}; wrote ${file}\n`);
+  io.stdout.write(`\n${results.records.length} records, ${bad.length} FAIL/ERROR/CRASH/TIMEOUT; seed ${seed}; wrote ${file}, junit.xml, matrix.html\n`);
   if (gate) {
     printGate(gate, io);
     return gate.unexpectedBad.length + gate.unexpectedPass.length > 0 ? EXIT.failed : EXIT.ok;

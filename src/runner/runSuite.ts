@@ -30,6 +30,8 @@ export interface RunSuiteOptions {
   seed: number;
   /** Only these case indexes (replay). */
   only?: number[];
+  /** Run exactly these cases instead of generated ones (a user's own kernel). */
+  fixedCases?: BootCase[];
   /** Also run the boundary examples (generators/examples.ts); only those named, when given. */
   examples?: boolean | string[];
   /** This machine's slice of the cases: shard `index` (1-based) of `count`. */
@@ -63,7 +65,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
   const records: ResultRecord[] = [];
   const cases: CaseRecord[] = [];
   const adapters: Results["run"]["adapters"] = [];
-  const all = opts.only ?? Array.from({ length: opts.cases }, (_, i) => i);
+  const all = opts.fixedCases ? [] : (opts.only ?? Array.from({ length: opts.cases }, (_, i) => i));
   // A deterministic slice: case i belongs to shard (i mod count) + 1, whatever the machine.
   const inShard = (i: number): boolean => !opts.shard || i % opts.shard.count === opts.shard.index - 1;
   const indexes = all.filter(inShard);
@@ -76,7 +78,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
       let done = 0;
       let failing = 0;
       const wanted = opts.examples ?? false;
-      const examples = wanted === false ? [] : examplesFor(caps).filter((e) => inShard(e.replay.index) && (wanted === true || wanted.includes(e.replay.example!)));
+      const examples = opts.fixedCases ?? (wanted === false ? [] : examplesFor(caps).filter((e) => inShard(e.replay.index) && (wanted === true || wanted.includes(e.replay.example!))));
       // Work items: generated case indexes, then the examples (as negative numbers).
       const work = [...indexes, ...examples.map((_e, k) => -1 - k)];
       const total = work.length;

@@ -68,18 +68,22 @@ describe("pvh-conformance run", () => {
   it("runs the reference loader, prints a summary per requirement, writes results.json valid against its schema", async () => {
     const out = join(dir, "run");
     const r = await cli("run", "--adapter", "reference", "--cases", "40", "--seed", "3", "--out", out, "--quiet");
+    // The reports beside results.json are views of it.
+    for (const f of ["junit.xml", "matrix.html"]) expect(readFileSync(join(out, f), "utf8").length).toBeGreaterThan(100);
     expect(r.code, r.out + r.err).toBe(0);
     expect(r.out).toContain("pvh.cpu.tr");
     expect(r.err).toContain("seed 3");
     const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as { records: { requirement: string; adapter: string; variant: string; caseId: string; status: string; message: string }[]; cases: unknown[] };
     expect(resultsValidator()(results)).toBe(true);
-    expect(results.cases).toHaveLength(40);
+    // 40 generated cases, then the boundary examples.
+    expect(results.cases.filter((c) => !(c as { replay: { example?: string } }).replay.example)).toHaveLength(40);
+    expect(results.cases.length).toBeGreaterThan(60);
     expect(results.records[0]).toMatchObject({ adapter: "reference", variant: "v1" });
     for (const k of ["requirement", "adapter", "variant", "caseId", "status", "message"]) expect(results.records[0]).toHaveProperty(k);
   });
 
   it("exits 1 and names a replay command when a variant fails (v0 fails the interop need for a memory map)", async () => {
-    const r = await cli("run", "--adapter", "reference", "--variant", "v0", "--cases", "5", "--seed", "4", "--out", join(dir, "v0"), "--quiet");
+    const r = await cli("run", "--adapter", "reference", "--variant", "v0", "--cases", "5", "--seed", "4", "--skip-examples", "--out", join(dir, "v0"), "--quiet");
     expect(r.code).toBe(1);
     expect(r.out).toContain("FAIL pvh.interop.version-1");
     expect(r.out).toMatch(/replay: pvh-conformance run --adapter reference --variant v0 --seed 4 --case \d+/);
@@ -88,7 +92,7 @@ describe("pvh-conformance run", () => {
   it("replays one case by index with the same verdicts", async () => {
     const a = join(dir, "all");
     const one = join(dir, "one");
-    await cli("run", "--adapter", "reference", "--cases", "10", "--seed", "9", "--out", a, "-q");
+    await cli("run", "--adapter", "reference", "--cases", "10", "--seed", "9", "--skip-examples", "--out", a, "-q");
     await cli("run", "--adapter", "reference", "--seed", "9", "--case", "7", "--out", one, "-q");
     const all = JSON.parse(readFileSync(join(a, "results.json"), "utf8")) as { records: { caseId: string; requirement: string; status: string }[]; cases: { caseId: string; replay: { index: number } }[] };
     const single = JSON.parse(readFileSync(join(one, "results.json"), "utf8")) as typeof all;

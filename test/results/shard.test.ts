@@ -21,7 +21,9 @@ describe("sharding", () => {
     await main([...args, "--shard", "2/2", "--out", join(dir, "s2")], io);
     const s1 = read(join(dir, "s1"));
     expect(s1.run.shard).toEqual({ index: 1, count: 2 });
-    expect(s1.cases.length).toBe(26); // 13 of 25 cases, two variants
+    // 13 of 25 generated cases and half the boundary examples, for each of two variants.
+    expect(s1.cases.filter((c) => !c.replay.example).length).toBe(26);
+    expect(s1.cases.some((c) => c.replay.example)).toBe(true);
     expect(await main(["merge", "--out", join(dir, "merged"), join(dir, "s2"), join(dir, "s1")], io)).toBe(0);
     const merged = read(join(dir, "merged"));
     expect(merged.run.shard).toBeUndefined();

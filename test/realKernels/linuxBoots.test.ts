@@ -1,0 +1,91 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { qemuAdapter } from "../../adapters/qemu/qemuAdapter.js";
+import { judge } from "../../src/checks/judge.js";
+import { fetchDebianPackage } from "../../src/corpus/fetchDebianPackage.js";
+import { userKernelCase } from "../../src/runner/userKernelCase.js";
+import { inCI, skipUnlessTool } from "../_support/requireTool.js";
+
+/** A newc cpio holding one small file, then the trailer: an initrd Linux will unpack. */
+function cpio(): Uint8Array {
+  const entry = (name: string, data: string, mode: number, ino: number): Buffer => {
+    const hex = (v: number) => v.toString(16).padStart(8, "0");
+    const namez = name + "\0";
+    const head = "070701" + [ino, mode, 0, 0, 1, 0, data.length, 0, 0, 0, 0, namez.length, 0].map(hex).join("");
+    const pad = (n: number) => "\0".repeat((4 - (n % 4)) % 4);
+    return Buffer.from(head + namez + pad(head.length + namez.length) + data + pad(data.length), "latin1");
+  };
+  return Buffer.concat([entry("pvh-marker.txt", "pvh-conformance\n", 0o100644, 1), entry("TRAILER!!!", "", 0, 0)]);
+}
+
+const qemuSkip = skipUnlessTool("qemu-system-x86_64", ["--version"], "apt-get install qemu-system-x86");
+const work = mkdtempSync(join(tmpdir(), "pvh-linux-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Run QEMU until the serial log holds every pattern (or the time runs out); returns the log. */
+async function bootUntil(args: string[], log: string, patterns: RegExp[], timeoutMs: number): Promise<string> {
+  const p = spawn("qemu-system-x86_64", [...args, "-serial", `file:${log}`], { stdio: "ignore" });
+  const deadline = Date.now() + timeoutMs;
+  let text = "";
+  try {
+    while (Date.now() < deadline && p.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 250));
+      try {
+        text = readFileSync(log, "latin1");
+      } catch {
+        continue;
+      }
+      if (patterns.every((re) => re.test(text))) break;
+    }
+  } finally {
+    p.kill("SIGKILL");
+    await new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(undefined) : p.once("exit", r)));
+  }
+  return text;
+}
+
+describe.skipIf(qemuSkip !== undefined)("Debian's Linux through PVH on QEMU", () => {
+  let vmlinuz = "";
+  let unavailable: string | undefined;
+  beforeAll(async () => {
+    try {
+      const root = (await fetchDebianPackage("linux-image-amd64")).root;
+      vmlinuz = join(root, "boot", readdirSync(join(root, "boot")).find((f) => f.startsWith("vmlinuz"))!);
+    } catch (err) {
+      if (inCI) throw err;
+      unavailable = (err as Error).message;
+    }
+  }, 900_000);
+
+  it.each(["pc-tcg", "q35-tcg", "microvm-tcg"])("%s: the vmlinux (from the bzImage, by our decompressor) stops at its PVH entry", async (variant) => {
+    if (unavailable) return;
+    const c = await userKernelCase({ kernel: vmlinuz, cmdline: "console=ttyS0 pvh.marker=entry", memoryBytes: 512 << 20 });
+    const o = await qemuAdapter.boot(c, variant);
+    expect(o.outcome, o.message).toBe("entered");
+    expect(o.cpu!.eip).toBe(0x1000850);
+    const v = new Map(judge(c, o).map((x) => [x.requirement, x.status]));
+    for (const id of ["pvh.cpu.eip", "pvh.cpu.ebx", "pvh.load.segments", "pvh.cmdline.content", "pvh.start-info.magic", "pvh.note.entry.present"]) expect(v.get(id), id).toBe("PASS");
+  }, 120_000);
+
+  it("boots to its version banner, with the suite's command line and its initrd as module 0", async () => {
+    if (unavailable) return;
+    const c = await userKernelCase({ kernel: vmlinuz, cmdline: null, memoryBytes: 512 << 20 });
+    const elf = join(work, "vmlinux");
+    writeFileSync(elf, c.kernelImage);
+    writeFileSync(join(work, "initrd.cpio"), cpio());
+    const marker = `pvh.marker=${process.pid}`;
+    const text = await bootUntil(
+      ["-accel", "tcg", "-machine", "pc", "-m", "512M", "-display", "none", "-monitor", "none", "-nic", "none", "-no-reboot",
+        "-kernel", elf, "-append", `console=ttyS0 ${marker} panic=-1`, "-initrd", join(work, "initrd.cpio")],
+      join(work, "serial.log"),
+      [/Linux version 6\./, new RegExp(`Command line: .*${marker}`), /Unpacking initramfs|Trying to unpack rootfs|Freeing initrd memory/],
+      240_000,
+    );
+    expect(text).toMatch(/Linux version 6\./);
+    expect(text).toMatch(new RegExp(`Command line: .*${marker}`));
+    expect(text).toMatch(/Unpacking initramfs|Trying to unpack rootfs|Freeing initrd memory/);
+  }, 300_000);
+});
