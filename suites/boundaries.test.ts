@@ -4,6 +4,8 @@ import { malformedFamilies } from "../generators/malformedKernelArb.js";
 import { judge } from "../src/checks/judge.js";
 import { unexpectedVerdicts } from "./_support/expected.js";
 import { suiteTargets } from "./_support/selection.js";
+import { annotateSuiteTest } from "../reports/allure/annotateSuiteTest.js";
+import { attachSuiteFindings } from "../reports/allure/attachSuiteFindings.js";
 
 const BAD = new Set(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
 
@@ -17,15 +19,18 @@ for (const t of targets) {
     const malformed = examples.filter((c) => c.kernel.malformed);
     describe.skipIf(t.skip !== undefined)(`${t.adapter.id}/${variant}: boundary cases`, () => {
       it.each(valid.map((c) => [c.replay.example!, c] as const))("%s", async (_name, c) => {
+        annotateSuiteTest({ adapter: t.adapter.id, variant, kind: "boundary", parameters: { example: c.replay.example! } });
         const obs = await t.adapter.boot(c, variant);
         const verdicts = judge(c, obs);
         const bad = unexpectedVerdicts(t.adapter.id, variant, c, verdicts);
+        attachSuiteFindings("unexpected verdicts", bad.map((v) => JSON.stringify(v)), `outcome ${obs.outcome}${obs.message ? `: ${obs.message}` : ""}`);
         expect(bad.map((v) => `${v.requirement} ${v.status}: ${v.message}`)).toEqual([]);
         // A refusal or crash must be a known deviation (then pvh.load.accept-valid says so); else it failed above.
         if (obs.outcome !== "entered") expect(verdicts.some((v) => BAD.has(v.status))).toBe(true);
       });
 
       it.skipIf(!caps.malformed).each(malformed.map((c) => [c.kernel.malformed!, malformedFamilies[c.kernel.malformed!]!.requirement, c] as const))("malformed kernel %s (breaks %s) is refused, or its acceptance is a known deviation", async (_family, _req, c) => {
+        annotateSuiteTest({ adapter: t.adapter.id, variant, kind: "malformed", requirements: [_req, "pvh.load.refuse-invalid"], parameters: { family: _family } });
         const obs = await t.adapter.boot(c, variant);
         const verdicts = judge(c, obs);
         const v = verdicts.find((x) => x.requirement === "pvh.load.refuse-invalid");

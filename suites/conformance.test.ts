@@ -9,6 +9,8 @@ import { loadSpec } from "../src/spec/loadSpec.js";
 import { applyExpectations } from "../src/expectations/applyExpectations.js";
 import { expectationsFor, unexpectedVerdicts } from "./_support/expected.js";
 import { caseCount, seed, suiteTargets } from "./_support/selection.js";
+import { annotateSuiteTest } from "../reports/allure/annotateSuiteTest.js";
+import { attachSuiteFindings } from "../reports/allure/attachSuiteFindings.js";
 
 const BAD = new Set(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
 const targets = await suiteTargets();
@@ -33,14 +35,17 @@ for (const t of targets) {
       }, 30 * 60_000);
 
       it.each(requirements.map((r) => [`${r.id} [${r.level}]`, r.id] as const))("%s", (_title, id) => {
+        annotateSuiteTest({ adapter: t.adapter.id, variant, requirements: [id], kind: "requirement" });
         const recs = byRequirement.get(id) ?? [];
         expect(recs.length, `no verdicts for ${id}`).toBe(caseCount);
         const bad = recs.filter((r) => (r.expected !== undefined ? r.status !== r.expected : BAD.has(r.status)));
         const lines = bad.slice(0, 5).map((r) => `${r.caseId} ${r.status}${r.expected ? ` (expected ${r.expected})` : ""} ${r.code}: ${r.message}${r.evidence ? ` (expected ${r.evidence.expected}; seen ${r.evidence.seen})` : ""}`);
+        attachSuiteFindings("unexpected verdicts", bad.map((r) => JSON.stringify(r)), `replay with: pvh-conformance run --adapter ${t.adapter.id} --variant ${variant} --seed ${seed} --case <index>`);
         expect(lines, `replay with: pvh-conformance run --adapter ${t.adapter.id} --variant ${variant} --seed ${seed} --case <index>`).toEqual([]);
       });
 
       it("property: every generated valid case conforms (fast-check shrinks a failure to a minimal case)", async () => {
+        annotateSuiteTest({ adapter: t.adapter.id, variant, kind: "property" });
         const caps = t.adapter.capabilities(variant);
         await fc.assert(
           fc.asyncProperty(bootCaseArb(caps), async (partial) => {

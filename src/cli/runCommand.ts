@@ -13,6 +13,8 @@ import { printGate } from "./gateCommand.js";
 import { writeReproducer } from "../../reports/repro/writeReproducer.js";
 import { writeJunit } from "../../reports/junit/writeJunit.js";
 import { writeMatrix } from "../../reports/matrix/writeMatrix.js";
+import { writeAllureResults } from "../../reports/allure/writeAllureResults.js";
+import { generateAllureHtml } from "../../reports/allure/generateAllureHtml.js";
 import { generateCase } from "../../generators/generateCase.js";
 import { judge } from "../checks/judge.js";
 import { describeCase } from "../runner/describeCase.js";
@@ -46,6 +48,7 @@ options:
   --case I[,I]        only these case indexes of the seed (replay); a boundary
                       example by name: --case example:NAME
   --skip-examples     run only generated cases, not the boundary examples
+  --skip-allure       write allure-results/ but not the HTML report
   --kernel FILE       test the loaders on this kernel (ELF, or bzImage whose vmlinux
                       is booted) instead of generated ones: its PVH entry is
                       captured by the debugger and every check applies
@@ -242,6 +245,7 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
       case: { type: "string", multiple: true },
       shard: { type: "string" },
       "skip-examples": { type: "boolean" },
+      "skip-allure": { type: "boolean" },
       kernel: { type: "string" },
       append: { type: "string" },
       initrd: { type: "string" },
@@ -361,11 +365,21 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
   // Every other report is a view of results.json.
   writeJunit(join(out, "junit.xml"), results);
   writeMatrix(join(out, "matrix.html"), results);
+  writeAllureResults(results, join(out, "allure-results"));
+  let allureNote = "";
+  if (!values["skip-allure"]) {
+    try {
+      await generateAllureHtml({ resultsDirs: join(out, "allure-results"), outDir: join(out, "allure-report"), singleFile: true });
+      allureNote = ", allure-report/index.html";
+    } catch (err) {
+      io.stderr.write(`pvh-conformance run: the Allure HTML report was not made: ${(err as Error).message}\n`);
+    }
+  }
   io.stdout.write(summary(results));
   const bad = results.records.filter((r) => BAD.has(r.status));
   if (badCases.length) io.stdout.write(`\nfailing cases (first ${badCases.length}):\n${badCases.join("")}`);
   if (reproBytes) io.stdout.write(`\nreproducers: ${join(out, "repro")}/<case-id>/run.sh${reproSkipped ? ` (${reproSkipped} more cases not written: over the ${REPRO_BUDGET >> 20} MiB budget)` : ""}\n`);
-  io.stdout.write(`\n${results.records.length} records, ${bad.length} FAIL/ERROR/CRASH/TIMEOUT; seed ${seed}; wrote ${file}, junit.xml, matrix.html\n`);
+  io.stdout.write(`\n${results.records.length} records, ${bad.length} FAIL/ERROR/CRASH/TIMEOUT; seed ${seed}; wrote ${file}, junit.xml, matrix.html, allure-results/${allureNote}\n`);
   if (gate) {
     printGate(gate, io);
     return gate.unexpectedBad.length + gate.unexpectedPass.length > 0 ? EXIT.failed : EXIT.ok;
