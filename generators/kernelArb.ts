@@ -1,11 +1,11 @@
 import fc from "fast-check";
-import { crc32 } from "../src/_internals/crc32.js";
 import { analyzeKernel } from "../src/checkImage/analyzeKernel.js";
 import { buildElf, type ElfPatcher, type LoadSegmentSpec, type NoteInput, type SegmentSpec } from "../src/elf/buildElf.js";
 import type { KernelFacts } from "../src/model/BootCase.js";
 import type { Capabilities } from "../src/model/Capabilities.js";
 import { moduleBytes } from "../src/model/moduleBytes.js";
 import { entryStub } from "./entryStub.js";
+import { segmentFacts } from "../src/model/segmentFacts.js";
 import type { GeneratedKernel } from "./GeneratedKernel.js";
 import { numericDesc, otherNoteArb, u32le } from "./_internals/notes.js";
 
@@ -213,17 +213,7 @@ export function factsOf(image: Uint8Array, malformed: string | null): KernelFact
     return { elfClass: image[4] === 1 ? 32 : 64, entry: 0, segments: [], reloc: null, malformed };
   }
   const { elf, facts: k } = a;
-  const segments = elf.programHeaders
-    .filter((p) => p.type === 1 && p.memsz > 0n)
-    .map((p) => ({
-      paddr: Number(p.paddr),
-      offset: Number(p.offset),
-      filesz: Number(p.filesz),
-      memsz: Number(p.memsz),
-      flags: p.flags,
-      align: Number(p.align),
-      crc32: crc32(image.subarray(Number(p.offset), Number(p.offset + p.filesz))),
-    }));
+  const segments = segmentFacts(elf, image);
   if (!malformed) {
     const errors = k.findings.filter((f) => f.severity === "error");
     if (errors.length || k.entry === null) throw new Error(`generator built an invalid kernel: ${errors.map((f) => f.message).join("; ")}`);

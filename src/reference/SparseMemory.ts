@@ -29,31 +29,31 @@ export class SparseMemory implements GuestMemory {
   read(addr: number, len: number): Uint8Array | null {
     if (len < 0 || !Number.isSafeInteger(addr) || !this.has(addr, len)) return null;
     const out = new Uint8Array(len);
+    this.walk(addr, len, (page, off, n, done) => {
+      if (page) out.set(page.subarray(off, off + n), done);
+    });
+    return out;
+  }
+
+  /** Visit [addr, addr+len) a page at a time; `page` is undefined where nothing was written (zeros). */
+  private walk(addr: number, len: number, visit: (page: Uint8Array | undefined, off: number, n: number, done: number) => void): void {
     let done = 0;
     while (done < len) {
       const a = addr + done;
       const pn = Math.floor(a / PAGE);
       const off = a - pn * PAGE;
       const n = Math.min(PAGE - off, len - done);
-      const page = this.pages.get(pn);
-      if (page) out.set(page.subarray(off, off + n), done);
+      visit(this.pages.get(pn), off, n, done);
       done += n;
     }
-    return out;
   }
 
   crc32(addr: number, len: number): number | null {
     if (len < 0 || !Number.isSafeInteger(addr) || !this.has(addr, len)) return null;
     let crc = 0;
-    let done = 0;
-    while (done < len) {
-      const a = addr + done;
-      const pn = Math.floor(a / PAGE);
-      const off = a - pn * PAGE;
-      const n = Math.min(PAGE - off, len - done);
-      crc = zlibCrc32((this.pages.get(pn) ?? ZERO_PAGE).subarray(off, off + n), crc);
-      done += n;
-    }
+    this.walk(addr, len, (page, off, n) => {
+      crc = zlibCrc32((page ?? ZERO_PAGE).subarray(off, off + n), crc);
+    });
     return crc >>> 0;
   }
 

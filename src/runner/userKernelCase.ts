@@ -5,6 +5,7 @@ import { analyzeKernel } from "../checkImage/analyzeKernel.js";
 import { decompress } from "../compress/decompress.js";
 import { detectCompression } from "../compress/detectCompression.js";
 import type { BootCase } from "../model/BootCase.js";
+import { segmentFacts } from "../model/segmentFacts.js";
 import { crc32 } from "../_internals/crc32.js";
 
 export interface UserKernelOptions {
@@ -39,17 +40,7 @@ export async function userKernelCase(o: UserKernelOptions): Promise<BootCase> {
   const a = analyzeKernel(image);
   if (!a.ok) throw new Error(`${o.kernel}: not a readable ELF image: ${a.error.message}`);
   const invalid = a.facts.findings.filter((f) => f.severity === "error");
-  const segments = a.elf.programHeaders
-    .filter((p) => p.type === 1 && p.memsz > 0n)
-    .map((p) => ({
-      paddr: Number(p.paddr),
-      offset: Number(p.offset),
-      filesz: Number(p.filesz),
-      memsz: Number(p.memsz),
-      flags: p.flags,
-      align: Number(p.align),
-      crc32: crc32(image.subarray(Number(p.offset), Number(p.offset + p.filesz))),
-    }));
+  const segments = segmentFacts(a.elf, image);
   const moduleData = o.initrd ? [new Uint8Array(readFileSync(o.initrd))] : [];
   return {
     id: `kernel-${basename(o.kernel).replace(/[^\w.-]/g, "_")}`,
