@@ -358,6 +358,11 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
       }
     },
   });
+  // A known-deviation file describes one version: say so when the run tested another.
+  for (const f of expectationFiles) {
+    const tested = results.run.adapters.find((a) => a.id === f.adapter);
+    if (tested && tested.version !== f.version) io.stderr.write(`note: the expectations for ${f.adapter} were made for "${f.version}"; this run tested "${tested.version}"\n`);
+  }
   const gate = expectationFiles.length ? applyExpectations(results, expectationFiles) : undefined;
   await shrinkFailures(results, selections, seed, positiveInt(values.shrink, "--shrink", 3), join(out, "repro"), io, Boolean(values.quiet));
   const file = join(out, "results.json");
