@@ -7,7 +7,7 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-packages=(binutils gcc libc6-dev xz-utils gzip bzip2 zstd lz4 lzop dpkg apt qemu-system-x86 chromium)
+packages=(binutils gcc libc6-dev xz-utils gzip bzip2 zstd lz4 lzop dpkg apt qemu-system-x86 chromium grub-common grub-xen-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

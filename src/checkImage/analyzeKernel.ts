@@ -17,7 +17,7 @@ export function analyzeKernel(image: Uint8Array): KernelAnalysis {
   if (!a) {
     try {
       const elf = readElf(image);
-      a = { ok: true, elf, facts: kernelFindings(elf) };
+      a = { ok: true, elf, facts: kernelFindings(elf, image) };
     } catch (err) {
       if (!(err instanceof ElfError)) throw err;
       a = { ok: false, error: err };

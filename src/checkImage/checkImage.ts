@@ -37,8 +37,8 @@ function finish(report: ImageReport): ImageReport {
   return report;
 }
 
-function applyElf(report: ImageReport, elf: ElfFile): void {
-  const facts = kernelFindings(elf);
+function applyElf(report: ImageReport, elf: ElfFile, image: Uint8Array): void {
+  const facts = kernelFindings(elf, image);
   report.entry = facts.entry;
   report.reloc = facts.reloc;
   report.notes = facts.notes;
@@ -58,7 +58,7 @@ export async function checkImageBytes(file: string, bytes: Uint8Array, opts: Che
   if (isElf(bytes)) {
     report.format = bytes[4] === 1 ? "elf32" : bytes[4] === 2 ? "elf64" : "unknown";
     try {
-      applyElf(report, readElf(bytes));
+      applyElf(report, readElf(bytes), bytes);
     } catch (err) {
       elfFailure(report, err, "");
     }
@@ -147,7 +147,7 @@ async function checkBzImage(report: ImageReport, bytes: Uint8Array, opts: CheckI
   }
   bz.elfClass = prefix[4] === 1 ? "elf32" : prefix[4] === 2 ? "elf64" : null;
   try {
-    applyElf(report, readElf(prefix, { fileSize: complete ? prefix.length : Infinity }));
+    applyElf(report, readElf(prefix, { fileSize: complete ? prefix.length : Infinity }), prefix);
   } catch (err) {
     elfFailure(report, err, "decompressed vmlinux: ");
   }

@@ -2,6 +2,7 @@ import type { ElfFile, ElfNote, ElfNoteRegion, ElfProgramHeader } from "../elf/e
 import { decodeXenNote } from "../notes/decodeXenNote.js";
 import { loadSpec } from "../spec/loadSpec.js";
 import type { Finding, ReportedNote } from "./ImageReport.js";
+import { findMultibootHeader } from "./findMultibootHeader.js";
 import { makeFinding } from "./makeFinding.js";
 
 // gABI program header constants.
@@ -59,8 +60,14 @@ function loadSegments(elf: ElfFile): ElfProgramHeader[] {
  * The kernel-side requirements of the catalogue, judged on a parsed ELF image:
  * what a loader will find in the notes, and whether it makes sense.
  */
-export function kernelFindings(elf: ElfFile): KernelFacts {
+export function kernelFindings(elf: ElfFile, image?: Uint8Array): KernelFacts {
   const findings: Finding[] = [];
+  const mb = image ? findMultibootHeader(image) : null;
+  if (mb) {
+    findings.push(
+      makeFinding("pvh.image.no-multiboot", "multiboot-header", `a multiboot${mb.version === 2 ? "2" : ""} header at file offset ${hex(mb.offset)}: QEMU's -kernel boots such an ELF as multiboot and never uses its PVH note`),
+    );
+  }
   const placed = placeNotes(elf);
 
   for (const region of [...elf.segmentNotes, ...elf.sectionNotes]) {

@@ -85,6 +85,27 @@ describe("check-image on generated kernels", () => {
     );
   });
 
+  it("a multiboot header (either version, valid checksum) is an interop warning; a bad checksum is no header", async () => {
+    const withHeader = (words: number[], at: number): Uint8Array => {
+      const { bytes } = buildElf({
+        class: 32,
+        segments: [{ kind: "load", vaddr: 0x100000, flags: "RX", data: new Uint8Array(64) }, { kind: "note", notes: [{ name: "Xen", type: 18, desc: u32le(0x100000) }] }],
+      });
+      const out = new Uint8Array(Math.max(bytes.length, at + 64));
+      out.set(bytes);
+      out.set(u32le(...words), at);
+      return out;
+    };
+    const mb1 = withHeader([0x1badb002, 3, (0 - 0x1badb002 - 3) >>> 0], 0x400);
+    const mb2 = withHeader([0xe85250d6, 0, 24, (0 - 0xe85250d6 - 0 - 24) >>> 0], 0x1000);
+    const bad = withHeader([0x1badb002, 3, 12345], 0x400);
+    for (const [img, want] of [[mb1, ["pvh.image.no-multiboot"]], [mb2, ["pvh.image.no-multiboot"]], [bad, []]] as const) {
+      const r = await checkImageBytes("mb.elf", img);
+      expect(r.findings.map((f) => f.requirement)).toEqual(want);
+      expect(r.verdict).toBe("valid");
+    }
+  });
+
   it("an empty file and a file of garbage are invalid, not errors", async () => {
     for (const b of [new Uint8Array(0), new Uint8Array(3), new TextEncoder().encode("#!/bin/sh\necho not a kernel\n")]) {
       const r = await checkImageBytes("junk", b);

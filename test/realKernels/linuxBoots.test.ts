@@ -1,10 +1,11 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { qemuAdapter } from "../../adapters/qemu/qemuAdapter.js";
 import { judge } from "../../src/checks/judge.js";
+import { checkImage } from "../../src/checkImage/checkImage.js";
 import { fetchDebianPackage } from "../../src/corpus/fetchDebianPackage.js";
 import { userKernelCase } from "../../src/runner/userKernelCase.js";
 import { inCI, skipUnlessTool } from "../_support/requireTool.js";
@@ -22,6 +23,7 @@ function cpio(): Uint8Array {
 }
 
 const qemuSkip = skipUnlessTool("qemu-system-x86_64", ["--version"], "apt-get install qemu-system-x86");
+const grubSkip = skipUnlessTool("grub-mkimage", ["--version"], "apt-get install grub-common grub-xen-bin");
 const work = mkdtempSync(join(tmpdir(), "pvh-linux-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -68,7 +70,8 @@ describe.skipIf(qemuSkip !== undefined)("Debian's Linux through PVH on QEMU", ()
     }
   }, 900_000);
 
-  const grid = IMAGES.flatMap((img) => ["pc-tcg", "q35-tcg", "microvm-tcg"].map((v) => [img.name, v] as const));
+  // xen-shim carries a multiboot header, so QEMU boots it as multiboot: it is tested below for that.
+  const grid = IMAGES.filter((i) => i.pkg !== "xen-utils-4.17").flatMap((img) => ["pc-tcg", "q35-tcg", "microvm-tcg"].map((v) => [img.name, v] as const));
   it.each(grid)("%s on %s: stops at its PVH entry, where the loader checks apply", async (name, variant) => {
     if (unavailable) return;
     // A bzImage is booted as its vmlinux, taken out by the project's own decompressor.
@@ -78,6 +81,32 @@ describe.skipIf(qemuSkip !== undefined)("Debian's Linux through PVH on QEMU", ()
     expect(o.cpu!.eip).toBe(c.kernel.entry);
     const v = new Map(judge(c, o).map((x) => [x.requirement, x.status]));
     for (const id of ["pvh.cpu.eip", "pvh.cpu.ebx", "pvh.load.segments", "pvh.cmdline.content", "pvh.start-info.magic", "pvh.note.entry.present"]) expect(v.get(id), id).toBe("PASS");
+  }, 120_000);
+
+  it("xen-shim: QEMU takes its multiboot header, not its PVH note, as check-image warns", async () => {
+    if (unavailable) return;
+    const shim = files.get("xen-shim (ELF32)")!;
+    expect((await checkImage(shim)).findings.map((f) => f.requirement)).toEqual(["pvh.image.no-multiboot"]);
+    const c = await userKernelCase({ kernel: shim, cmdline: null, memoryBytes: 512 << 20 });
+    qemuAdapter.configure!({ bootTimeoutMs: 5_000 });
+    try {
+      const o = await qemuAdapter.boot(c, "pc-tcg");
+      expect(o.outcome).not.toBe("entered");
+    } finally {
+      qemuAdapter.configure!({ bootTimeoutMs: 20_000 });
+    }
+  }, 120_000);
+
+  it.skipIf(grubSkip !== undefined).each(["pc-tcg", "q35-tcg", "microvm-tcg"])("a GRUB image built for PVH (grub-mkimage -O i386-xen_pvh) is valid and stops at its PVH entry on %s", async (variant) => {
+    const img = join(work, "grub-pvh.elf");
+    execFileSync("grub-mkimage", ["-O", "i386-xen_pvh", "-o", img, "-p", "/boot/grub", "normal", "echo"]);
+    const report = await checkImage(img);
+    expect([report.verdict, report.format, report.entry]).toEqual(["valid", "elf32", 0x100000]);
+    const c = await userKernelCase({ kernel: img, cmdline: null, memoryBytes: 256 << 20 });
+    const o = await qemuAdapter.boot(c, variant);
+    expect(o.outcome, o.message).toBe("entered");
+    const v = new Map(judge(c, o).map((x) => [x.requirement, x.status]));
+    for (const id of ["pvh.cpu.eip", "pvh.cpu.ebx", "pvh.load.segments", "pvh.load.zero-fill", "pvh.start-info.magic"]) expect(v.get(id), id).toBe("PASS");
   }, 120_000);
 
   it("boots to its version banner, with the suite's command line and its initrd as module 0", async () => {
