@@ -22,6 +22,8 @@ export type Availability = { ok: true } | { ok: false; reason: string };
 export interface AdapterOptions {
   qemu?: string;
   qemuArgs?: string[];
+  /** A Xen hypervisor image (ELF, gunzipped) instead of Debian's, fetched into the cache. */
+  xen?: string;
   bootTimeoutMs?: number;
 }
 

@@ -71,7 +71,7 @@ export function bootCaseArb(caps: Capabilities, opts: CaseOptions = {}): fc.Arbi
       const moduleBytesTotal = modules.reduce((a, m) => a + Math.ceil(m.module.size / 4096) * 4096, 0);
       // The kernel goes below the modules, inside the first 2 GiB every adapter has as low RAM.
       const limit = Math.min(memoryBytes, 2 * GIB) - moduleBytesTotal - 8 * MIB;
-      const kernel = limit > 2 * MIB ? buildKernel(plan, { limit, memoryBytes }) : undefined;
+      const kernel = limit > 2 * MIB ? buildKernel({ ...plan, entryCode: caps.entryCode ?? "halt" }, { limit, memoryBytes }) : undefined;
       return kernel && { memoryBytes, cmdline, modules, kernel };
     })
     .filter((x): x is NonNullable<typeof x> => x !== undefined)

@@ -53,7 +53,8 @@ function fits(caps: Capabilities, s: ExampleSpec): boolean {
  * takes malformed kernels) one kernel of each family a loader should refuse.
  */
 export function examplesFor(caps: Capabilities): BootCase[] {
-  const out = boundaryExamples.filter(([, s]) => fits(caps, s)).map(([name, spec]) => exampleCase(name, spec));
+  const code = caps.entryCode ?? "halt";
+  const out = boundaryExamples.filter(([, s]) => fits(caps, s)).map(([name, spec]) => exampleCase(name, { ...spec, plan: { ...spec.plan, entryCode: code } }));
   if (caps.malformed) {
     for (const [family, f] of Object.entries(malformedFamilies)) {
       if (f.refuse) out.push(exampleCase(`malformed-${family}`, { malformed: family as keyof typeof malformedFamilies }));

@@ -4,7 +4,8 @@ import { buildElf, type ElfPatcher, type LoadSegmentSpec, type NoteInput, type S
 import type { KernelFacts } from "../src/model/BootCase.js";
 import type { Capabilities } from "../src/model/Capabilities.js";
 import { moduleBytes } from "../src/model/moduleBytes.js";
-import { entryStub } from "./entryStub.js";
+import { fillProbeParams } from "../probe/fillProbeParams.js";
+import { entryStub, type EntryCode } from "./entryStub.js";
 import { segmentFacts } from "../src/model/segmentFacts.js";
 import type { GeneratedKernel } from "./GeneratedKernel.js";
 import { numericDesc, otherNoteArb, u32le } from "./_internals/notes.js";
@@ -45,6 +46,8 @@ export interface KernelPlan {
   highVaddr: boolean;
   dataSeed: number;
   reloc: null | { given: 0 | 1 | 2 | 3; alignLog2: number; minMiB: number; maxSlackMiB: number | null; beyondMemory: boolean };
+  /** What runs at the entry (default "halt"); "probe" grows the entry segment to hold the probe. kernelPlanArb never sets it. */
+  entryCode?: EntryCode;
 }
 
 const segmentArb: fc.Arbitrary<SegmentPlan> = fc.record({
@@ -111,20 +114,22 @@ export interface SabotageContext {
  */
 export function buildKernel(plan: KernelPlan, room: KernelRoom, sabotage?: Sabotage): GeneratedKernel | undefined {
   const n = plan.segments.length;
+  const entryIdx = plan.entrySegment % n;
+  const stub = entryStub(plan.entryCode);
   // Lay segments out relative to 0, page-aligned starts, gaps between them.
   const rel: { start: number; filesz: number; memsz: number; flags: string }[] = [];
   let cursor = 0;
   for (const s of plan.segments) {
     const start = alignUp(cursor, PAGE) + s.gapPages * PAGE * (rel.length ? 1 : 0);
-    rel.push({ start, filesz: s.filesz, memsz: s.filesz + s.tail, flags: s.flags });
-    cursor = start + s.filesz + s.tail;
+    // The probe is larger than most generated segments: its segment grows to hold it.
+    const filesz = plan.entryCode === "probe" && rel.length === entryIdx ? Math.max(s.filesz, stub.length) : s.filesz;
+    rel.push({ start, filesz, memsz: filesz + s.tail, flags: s.flags });
+    cursor = start + filesz + s.tail;
   }
   const span = cursor;
-  const entryIdx = plan.entrySegment % n;
   // The entry segment is executable; the stub fits in its file bytes.
   const entrySeg = rel[entryIdx]!;
   if (!entrySeg.flags.includes("X")) entrySeg.flags += "X";
-  const stub = entryStub();
   if (entrySeg.filesz < stub.length) return undefined;
   const entryOff = Math.floor(plan.entryFraction * (entrySeg.filesz - stub.length));
 
@@ -196,13 +201,20 @@ export function buildKernel(plan: KernelPlan, room: KernelRoom, sabotage?: Sabot
       entry: vbase + BigInt(entry),
       segments,
       sections: plan.sections ? "auto" : "none",
-      ...(sabotage?.patch ? { patch: sabotage.patch } : {}),
+      ...(plan.entryCode === "probe" ? { patch: (p: ElfPatcher) => (fillProbe(p, entryIdx, entryOff, entry), sabotage?.patch?.(p)) } : sabotage?.patch ? { patch: sabotage.patch } : {}),
     });
   } catch {
     return undefined;
   }
   const image = sabotage?.bytes ? sabotage.bytes(built.bytes) : built.bytes;
   return { image, facts: factsOf(image, sabotage?.family ?? null) };
+}
+
+/** Tell the probe at the entry about the image's loads as laid out (embedded notes can grow a load). */
+function fillProbe(p: ElfPatcher, entryIdx: number, entryOff: number, entry: number): void {
+  const loads = p.layout.segments.filter((s) => s.type === 1 && s.memsz > 0n);
+  const at = p.layout.segments[entryIdx]!.offset + entryOff;
+  fillProbeParams(p.bytes, at, entry, loads.map((s) => ({ paddr: Number(s.paddr), filesz: s.filesz, memsz: Number(s.memsz) })));
 }
 
 /** The facts of an image as the checks need them, read back from the image itself. */

@@ -81,7 +81,10 @@ export function judge(bootCase: BootCase, obs: Observation, opts: JudgeOptions =
     return out;
   }
   out.push(pass("pvh.load.accept-valid"));
-  for (const c of entryChecks) out.push(runCheck(c, bootCase, obs, opts));
+  for (const c of entryChecks) {
+    const why = obs.unjudgeable?.get(c.requirement);
+    out.push(why !== undefined ? { requirement: c.requirement, status: "SKIP", code: "cannot-observe", message: why } : runCheck(c, bootCase, obs, opts));
+  }
   return out;
 }
 

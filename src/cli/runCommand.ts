@@ -41,6 +41,9 @@ options:
   --qemu PATH         the qemu-system-x86_64 to test (default: from PATH)
   --qemu-arg ARG      append ARG to every QEMU command line; repeatable, e.g.
                       --qemu-arg -L --qemu-arg /path/to/firmware
+  --xen PATH          the Xen hypervisor image (gunzipped ELF) to test (default:
+                      Debian's xen-hypervisor-4.17, fetched with apt-get download
+                      into the cache and unpacked, never installed)
   --boot-timeout S    seconds a VMM may take to reach the entry (default 20)
   --cases N           cases per variant (default 100)
   --seed S            run seed (default: random, or 1 when CI=true); printed,
@@ -238,6 +241,7 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
       machine: { type: "string", multiple: true },
       accel: { type: "string", multiple: true },
       qemu: { type: "string" },
+      xen: { type: "string" },
       "qemu-arg": { type: "string", multiple: true },
       "boot-timeout": { type: "string" },
       cases: { type: "string" },
@@ -291,6 +295,7 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
   for (const a of adapters) {
     a.configure?.({
       ...(values.qemu ? { qemu: resolve(values.qemu) } : {}),
+      ...(values.xen ? { xen: resolve(values.xen) } : {}),
       ...(values["qemu-arg"] ? { qemuArgs: values["qemu-arg"] } : {}),
       ...(bootTimeout ? { bootTimeoutMs: bootTimeout * 1000 } : {}),
     });

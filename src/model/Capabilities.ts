@@ -14,6 +14,12 @@ export interface Capabilities {
   relocation: boolean;
   /** Whether it can be fed malformed kernels and report a refusal. */
   malformed: boolean;
+  /**
+   * What the generated kernels run at their entry: "halt" (a loop a debugger stops
+   * in front of; default) or "probe" (the self-reporting guest, for loaders no
+   * debugger can stop, such as Xen's dom0 builder).
+   */
+  entryCode?: "halt" | "probe";
 }
 
 export const GIB = 1024 * 1024 * 1024;

@@ -25,4 +25,10 @@ export interface Observation {
   ram?: { start: number; end: number }[];
   /** Memory the guest can write, when the adapter knows it (else: ram, less the legacy ROM area). */
   writable?: { start: number; end: number }[];
+  /**
+   * Requirements this observation cannot decide, with the reason (a self-reporting
+   * guest cannot see a segment's hidden cache, for instance): judge() makes them SKIP
+   * instead of judging placeholders.
+   */
+  unjudgeable?: ReadonlyMap<string, string>;
 }

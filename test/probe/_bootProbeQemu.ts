@@ -12,6 +12,7 @@ export interface ProbeRun {
   com1: string;
   /** QEMU's exit status: 33 when the probe wrote 0x10 to isa-debug-exit. */
   code: number | null;
+  signal: NodeJS.Signals | null;
   killed: boolean;
   ms: number;
 }
@@ -40,9 +41,9 @@ export async function bootProbeQemu(c: BootCase, machine: string, timeoutMs = 60
       killed = true;
       child.kill("SIGKILL");
     }, timeoutMs);
-    const code = await new Promise<number | null>((resolve, reject) => {
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
       child.once("error", reject);
-      child.once("exit", (status) => resolve(status));
+      child.once("exit", (status, sig) => resolve([status, sig]));
     }).finally(() => clearTimeout(timer));
     const read = (f: string): string => {
       try {
@@ -51,7 +52,7 @@ export async function bootProbeQemu(c: BootCase, machine: string, timeoutMs = 60
         return "";
       }
     };
-    return { e9: read("e9.log"), com1: read("com1.log"), code, killed, ms: performance.now() - t0 };
+    return { e9: read("e9.log"), com1: read("com1.log"), code, signal, killed, ms: performance.now() - t0 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

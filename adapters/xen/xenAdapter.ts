@@ -1,0 +1,166 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { parseProbeReport } from "../../probe/parseProbeReport.js";
+import { ProbeReportError } from "../../probe/ProbeReportError.js";
+import { probeObservation } from "../../probe/probeObservation.js";
+import type { BootCase } from "../../src/model/BootCase.js";
+import { MIB, type Capabilities } from "../../src/model/Capabilities.js";
+import { moduleBytes } from "../../src/model/moduleBytes.js";
+import type { Observation } from "../../src/model/Observation.js";
+import type { Adapter, AdapterOptions } from "../Adapter.js";
+import { trackChild } from "../_internals/children.js";
+import { xenArgs } from "./xenArgs.js";
+import { xenImage, xenVersion } from "./xenImage.js";
+
+const settings: { xen: string | undefined; bootTimeoutMs: number; qemu: string | undefined } = { xen: undefined, bootTimeoutMs: 90_000, qemu: undefined };
+
+const caps: Capabilities = {
+  elfClasses: [32, 64],
+  // dom0_mem: the machine gets this plus room for Xen itself.
+  memory: { min: 64 * MIB, max: 1024 * MIB },
+  // Xen's PVH dom0 builder passes one module (the initrd) to dom0.
+  maxModules: 1,
+  moduleCmdlines: false,
+  maxCmdline: 512,
+  relocation: true,
+  malformed: true,
+  entryCode: "probe",
+};
+
+function qemuBinary(): string | undefined {
+  if (settings.qemu) return settings.qemu;
+  for (const dir of (process.env["PATH"] ?? "").split(delimiter)) {
+    const p = join(dir, "qemu-system-x86_64");
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+let imageCache: Promise<string> | undefined;
+function xenPath(): Promise<string> {
+  if (settings.xen) return Promise.resolve(settings.xen);
+  imageCache ??= xenImage();
+  return imageCache;
+}
+
+/** Xen's console lines from dom0 (port 0xe9 writes), without the "(d0) " prefix. */
+function dom0Lines(console: string): string[] {
+  return console
+    .split("\n")
+    .filter((l) => l.startsWith("(d0) "))
+    .map((l) => l.slice(5).replace(/\r$/, ""));
+}
+
+/** The message Xen gave when it would not build or run dom0, if it gave one. */
+function xenRefusal(console: string): string | undefined {
+  const lines = console.split("\n");
+  const panic = lines.findIndex((l) => /Panic on CPU|Could not (set up|construct) DOM0/.test(l));
+  if (panic < 0) return undefined;
+  return lines
+    .slice(Math.max(0, panic - 6), panic + 6)
+    .filter((l) => l.startsWith("(XEN)") && !/^\(XEN\) \*+$/.test(l.trim()))
+    .join("\n");
+}
+
+async function boot(c: BootCase, variant: string): Promise<Observation> {
+  const qemu = qemuBinary();
+  if (!qemu) throw new Error("qemu-system-x86_64 not found");
+  const xen = await xenPath();
+  const dir = mkdtempSync(join(tmpdir(), `pvh-xen-${process.pid}-`));
+  const base = { adapter: "xen", variant } as const;
+  try {
+    writeFileSync(join(dir, "kernel.elf"), c.kernelImage);
+    c.modules.forEach((m, i) => writeFileSync(join(dir, `module${i}.bin`), c.moduleData?.[i] ?? moduleBytes(m.seed, m.size)));
+    const args = xenArgs(c, xen, dir, []);
+    const command = [qemu, ...args];
+    const child = spawn(qemu, args, { stdio: ["ignore", "ignore", "pipe"] });
+    trackChild(child);
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => void (stderr.length < 16384 && (stderr += d.toString())));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, settings.bootTimeoutMs);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    // With noreboot, Xen waits forever after a panic, and a probe may end before QEMU
+    // does: watch the console and stop QEMU as soon as either is written.
+    let done = false;
+    const watcher = (async () => {
+      while (!done) {
+        await new Promise((r) => setTimeout(r, 100));
+        let text = "";
+        try {
+          text = readFileSync(join(dir, "console.log"), "latin1");
+        } catch {
+          continue;
+        }
+        if (/Panic on CPU|\(d0\) PVHP END /.test(text)) {
+          await new Promise((r) => setTimeout(r, 200));
+          child.kill("SIGKILL");
+          return;
+        }
+      }
+    })();
+    const exit = await exited;
+    done = true;
+    await watcher;
+    clearTimeout(timer);
+    const log = (() => {
+      try {
+        return readFileSync(join(dir, "console.log"), "latin1");
+      } catch {
+        return "";
+      }
+    })();
+    const tail = log.split("\n").slice(-60).join("\n");
+    const refusal = xenRefusal(log);
+    if (refusal) return { ...base, outcome: "rejected", message: `Xen did not build dom0: ${refusal}`, log: tail, command };
+    const lines = dom0Lines(log);
+    let report;
+    try {
+      report = parseProbeReport(lines);
+    } catch (err) {
+      if (!(err instanceof ProbeReportError)) throw err;
+      // A malformed image Xen did not refuse: it ran something, which is all refusal judges.
+      if (c.kernel.malformed) return { ...base, outcome: "entered", message: `Xen did not refuse the image (${err.message})`, log: tail, command };
+      if (timedOut) return { ...base, outcome: "timeout", message: `no complete probe report in ${settings.bootTimeoutMs / 1000} s: ${err.message}`, log: tail, command };
+      if (exit.signal && !timedOut) return { ...base, outcome: "crashed", message: `QEMU died by ${exit.signal}: ${stderr.trim()}`, log: tail, command };
+      return { ...base, outcome: "crashed", message: `the probe's report is incomplete (the guest died or was stopped): ${err.message}`, log: tail, command };
+    }
+    const { observation, unseen } = probeObservation(report, { ...base, log: tail, command });
+    return { ...observation, unjudgeable: unseen };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Xen 4.17's PVH dom0 builder (Debian's hypervisor, booted by QEMU), observed through the probe guest. */
+export const xenAdapter: Adapter = {
+  id: "xen",
+  description: "Xen's PVH dom0 builder (Debian's xen-hypervisor-4.17, under QEMU TCG with NPT), observed by the self-reporting probe",
+  variants: [{ id: "dom0", description: "the kernel as a PVH dom0 (start_info version 0, modules as multiboot modules)", default: true }],
+  capabilities: () => caps,
+  configure(opts: AdapterOptions) {
+    if (opts.xen !== undefined) settings.xen = opts.xen || undefined;
+    if (opts.qemu !== undefined) settings.qemu = opts.qemu || undefined;
+    if (opts.bootTimeoutMs) settings.bootTimeoutMs = Math.max(opts.bootTimeoutMs, 30_000);
+  },
+  async available() {
+    if (!qemuBinary()) return { ok: false, reason: "qemu-system-x86_64 is not on PATH (apt-get install qemu-system-x86)" };
+    try {
+      const x = await xenPath();
+      if (!existsSync(x)) return { ok: false, reason: `no Xen image at ${x}` };
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, reason: `Xen's image could not be fetched with apt-get download (${(err as Error).message.split("\n")[0]}); give one with --xen PATH` };
+    }
+  },
+  async runInfo() {
+    const x = await xenPath();
+    return { adapter: "xen", version: xenVersion(x), binary: x, details: { qemu: qemuBinary() ?? "" } };
+  },
+  boot,
+};
