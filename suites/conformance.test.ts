@@ -8,16 +8,17 @@ import { runSuite } from "../src/runner/runSuite.js";
 import { loadSpec } from "../src/spec/loadSpec.js";
 import { applyExpectations } from "../src/expectations/applyExpectations.js";
 import { expectationsFor, unexpectedVerdicts } from "./_support/expected.js";
-import { caseCount, seed, suiteTargets } from "./_support/selection.js";
+import { caseCountFor, seed, suiteTargets } from "./_support/selection.js";
 import { annotateSuiteTest } from "../reports/allure/annotateSuiteTest.js";
 import { attachSuiteFindings } from "../reports/allure/attachSuiteFindings.js";
 
 const BAD = new Set(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
 const targets = await suiteTargets();
 const requirements = loadSpec().requirements.requirements.filter((r) => r.status === "active");
-console.log(`conformance suites: seed ${seed}, ${caseCount} cases per variant (PVH_SEED, PVH_CASES)`);
+console.log(`conformance suites: seed ${seed}; cases per variant: ${targets.map((t) => `${t.adapter.id} ${caseCountFor(t.adapter.id)}`).join(", ")} (PVH_SEED, PVH_CASES)`);
 
 for (const t of targets) {
+  const caseCount = caseCountFor(t.adapter.id);
   for (const variant of t.variants) {
     describe.skipIf(t.skip !== undefined)(`${t.adapter.id}/${variant}${t.skip ? ` (skipped: ${t.skip})` : ""}`, () => {
       let byRequirement = new Map<string, ResultRecord[]>();
@@ -53,7 +54,7 @@ for (const t of targets) {
             const bad = unexpectedVerdicts(t.adapter.id, variant, c, judge(c, await t.adapter.boot(c, variant)));
             expect(bad.map((v) => `${v.requirement} ${v.status}: ${v.message}`)).toEqual([]);
           }),
-          { seed, numRuns: Math.min(caseCount, t.adapter.id === "reference" ? 100 : 40) },
+          { seed, numRuns: Math.min(caseCount, t.adapter.id === "reference" ? 100 : t.adapter.id === "xen" ? 8 : 40) },
         );
       }, 30 * 60_000);
     });

@@ -24,7 +24,8 @@ const caps: Capabilities = {
   maxModules: 1,
   moduleCmdlines: false,
   maxCmdline: 512,
-  relocation: true,
+  // Debian's Xen 4.17 predates PHYS32_RELOC (Xen 4.19): no case may need relocation.
+  relocation: false,
   malformed: true,
   entryCode: "probe",
 };
@@ -146,7 +147,7 @@ export const xenAdapter: Adapter = {
   configure(opts: AdapterOptions) {
     if (opts.xen !== undefined) settings.xen = opts.xen || undefined;
     if (opts.qemu !== undefined) settings.qemu = opts.qemu || undefined;
-    if (opts.bootTimeoutMs) settings.bootTimeoutMs = Math.max(opts.bootTimeoutMs, 30_000);
+    if (opts.bootTimeoutMs) settings.bootTimeoutMs = Math.max(opts.bootTimeoutMs, 5_000);
   },
   async available() {
     if (!qemuBinary()) return { ok: false, reason: "qemu-system-x86_64 is not on PATH (apt-get install qemu-system-x86)" };

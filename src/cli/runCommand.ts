@@ -45,7 +45,7 @@ options:
                       Debian's xen-hypervisor-4.17, fetched with apt-get download
                       into the cache and unpacked, never installed)
   --boot-timeout S    seconds a VMM may take to reach the entry (default 20)
-  --cases N           cases per variant (default 100)
+  --cases N           cases per variant (default 100; 20 for Xen, whose boots take seconds)
   --seed S            run seed (default: random, or 1 when CI=true); printed,
                       and a failing case replays from it
   --case I[,I]        only these case indexes of the seed (replay); a boundary
@@ -79,6 +79,8 @@ exit status: 0 when no record is FAIL, ERROR, CRASH or TIMEOUT; 1 otherwise;
 const STATUSES = ["PASS", "FAIL", "ERROR", "CRASH", "TIMEOUT", "SKIP"] as const;
 /** Most bytes of reproducers one run writes (large modules add up over thousands of failing cases). */
 const REPRO_BUDGET = 256 << 20;
+/** Default cases per variant for adapters whose boots take seconds. */
+const SLOW_ADAPTER_CASES: Record<string, number> = { xen: 20 };
 const BAD = new Set(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
 
 function list(values: (string | undefined)[] | undefined): string[] {
@@ -308,6 +310,8 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
     }
   });
   const selections = await selectAdapters(list(values.adapter), { variants: list(values.variant), machines: list(values.machine), accels: list(values.accel) }, io);
+  // Without --cases, each adapter gets a count its boot time allows.
+  if (values.cases === undefined) for (const s of selections) if (SLOW_ADAPTER_CASES[s.adapter.id] !== undefined) s.cases = SLOW_ADAPTER_CASES[s.adapter.id]!;
   if (selections.length === 0) throw new UsageError("no adapter variant is available to run");
 
   io.stderr.write(`pvh-conformance run: seed ${seed}, ${values.case ? `case(s) ${caseArgs.join(",")}` : `${cases} cases${examples === true ? " and the boundary examples" : ""}`} per variant on ${selections.map((s) => `${s.adapter.id} (${s.variants.join(", ")})`).join("; ")}\n`);

@@ -14,6 +14,8 @@ import { describeCase } from "./describeCase.js";
 export interface Selection {
   adapter: Adapter;
   variants: string[];
+  /** Cases per variant for this adapter, when it differs from the run's. */
+  cases?: number;
 }
 
 export interface Progress {
@@ -70,9 +72,10 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
   const inShard = (i: number): boolean => !opts.shard || i % opts.shard.count === opts.shard.index - 1;
   const indexes = all.filter(inShard);
 
-  for (const { adapter, variants } of opts.selections) {
+  for (const { adapter, variants, cases: ownCount } of opts.selections) {
     const info = await adapter.runInfo();
     adapters.push({ id: adapter.id, variants, version: info.version, binary: info.binary, ...(info.details ? { details: info.details } : {}) });
+    const own = ownCount !== undefined && !opts.only && !opts.fixedCases ? Array.from({ length: ownCount }, (_, i) => i).filter(inShard) : indexes;
     for (const variant of variants) {
       const caps = adapter.capabilities(variant);
       let done = 0;
@@ -80,7 +83,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
       const wanted = opts.examples ?? false;
       const examples = opts.fixedCases ?? (wanted === false ? [] : examplesFor(caps).filter((e) => inShard(e.replay.index) && (wanted === true || wanted.includes(e.replay.example!))));
       // Work items: generated case indexes, then the examples (as negative numbers).
-      const work = [...indexes, ...examples.map((_e, k) => -1 - k)];
+      const work = [...own, ...examples.map((_e, k) => -1 - k)];
       const total = work.length;
       await pool(opts.concurrency ?? 1, work, async (item) => {
         const c = item >= 0 ? generateCase(caps, opts.seed, item) : examples[-1 - item]!;

@@ -4,7 +4,7 @@ import { adapters, findAdapter } from "../../adapters/registry.js";
 /**
  * What the suites run against, from the environment:
  *   PVH_ADAPTERS  adapter ids, comma-separated (default: every adapter)
- *   PVH_CASES     generated cases per variant (default 200)
+ *   PVH_CASES     generated cases per variant (default: 200, 20 for Xen)
  *   PVH_SEED      run seed (default 1 in CI, else random; always printed)
  * An adapter that is not available fails in CI and is skipped with its reason elsewhere.
  */
@@ -15,7 +15,12 @@ export interface SuiteTarget {
 }
 
 export const inCI = process.env["CI"] === "true";
-export const caseCount = Number(process.env["PVH_CASES"] ?? 200);
+/** Cases per variant: PVH_CASES for every adapter, else what an adapter's boot time allows in CI. */
+const DEFAULT_CASES: Record<string, number> = { reference: 200, qemu: 200, xen: 20 };
+export function caseCountFor(adapter: string): number {
+  return Number(process.env["PVH_CASES"] ?? DEFAULT_CASES[adapter] ?? 50);
+}
+export const caseCount = caseCountFor("reference");
 export const seed = process.env["PVH_SEED"] !== undefined ? Number(process.env["PVH_SEED"]) : inCI ? 1 : Math.floor(Math.random() * 2 ** 31);
 
 export async function suiteTargets(): Promise<SuiteTarget[]> {

@@ -1,0 +1,66 @@
+import { readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { liveChildren } from "../../adapters/_internals/children.js";
+import { xenAdapter } from "../../adapters/xen/xenAdapter.js";
+import { exampleCase } from "../../generators/exampleCase.js";
+import { judge } from "../../src/checks/judge.js";
+import { inCI, skipUnlessTool } from "../_support/requireTool.js";
+
+const qemuSkip = skipUnlessTool("qemu-system-x86_64", ["--version"], "apt-get install qemu-system-x86");
+
+afterEach(() => {
+  expect(liveChildren()).toBe(0);
+  expect(readdirSync(tmpdir()).filter((f) => f.startsWith(`pvh-xen-${process.pid}-`))).toEqual([]);
+});
+
+describe.skipIf(qemuSkip !== undefined)("Xen adapter: Debian's Xen 4.17 PVH dom0 builder, observed by the probe", () => {
+  let unavailable: string | undefined;
+  beforeAll(async () => {
+    const av = await xenAdapter.available();
+    if (!av.ok) {
+      if (inCI) throw new Error(`CI: ${av.reason}`);
+      unavailable = av.reason;
+    }
+  }, 900_000);
+
+  it("boots a probe kernel as dom0 and judges what the probe reports", async () => {
+    if (unavailable) return;
+    const c = exampleCase("xen", { plan: { entryCode: "probe" }, cmdline: "console=hvc0 pvh.marker=7", modules: [{ size: 3000 }], memoryBytes: 128 << 20 });
+    const o = await xenAdapter.boot(c, "dom0");
+    expect(o.outcome, o.message).toBe("entered");
+    const v = new Map(judge(c, o).map((x) => [x.requirement, x]));
+    // Xen's builder hands over version 0, with the flags a dom0 has, and what the case gave.
+    for (const id of ["pvh.cpu.eip", "pvh.cpu.ebx", "pvh.start-info.magic", "pvh.start-info.version", "pvh.cmdline.content", "pvh.module.content", "pvh.load.segments", "pvh.cpu.cr0", "pvh.cpu.eflags"]) {
+      expect(v.get(id)?.status, `${id}: ${v.get(id)?.message}`).toBe("PASS");
+    }
+    expect(v.get("pvh.interop.version-1")?.message).toContain("version 0");
+    // Xen loads every segment register with a null selector: the probe cannot see their caches.
+    expect(v.get("pvh.cpu.cs")).toMatchObject({ status: "SKIP", code: "cannot-observe" });
+    expect(o.command?.join(" ")).toContain("dom0=pvh");
+  }, 120_000);
+
+  it("reports Xen's refusal of an image without a PVH note as rejected, with Xen's words, without waiting for a timeout", async () => {
+    if (unavailable) return;
+    const c = exampleCase("xen-bad", { malformed: "no-entry-note" });
+    const t = performance.now();
+    const o = await xenAdapter.boot(c, "dom0");
+    expect(o.outcome).toBe("rejected");
+    expect(o.message).toContain("Failed to load Dom0 kernel");
+    expect(performance.now() - t).toBeLessThan(30_000);
+  }, 120_000);
+
+  it("gives CRASH when the probe's report never completes (the guest died)", async () => {
+    if (unavailable) return;
+    // A kernel whose entry code is the halt stub: it runs, but never reports.
+    const c = exampleCase("xen-silent", {});
+    xenAdapter.configure!({ bootTimeoutMs: 12_000 });
+    try {
+      const o = await xenAdapter.boot(c, "dom0");
+      expect(["crashed", "timeout"]).toContain(o.outcome);
+      expect(o.log).toContain("Building a PVH Dom0");
+    } finally {
+      xenAdapter.configure!({ bootTimeoutMs: 90_000 });
+    }
+  }, 120_000);
+});
