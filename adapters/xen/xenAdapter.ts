@@ -16,6 +16,9 @@ import { xenImage, xenVersion } from "./xenImage.js";
 
 const settings: { xen: string | undefined; bootTimeoutMs: number; qemu: string | undefined } = { xen: undefined, bootTimeoutMs: 90_000, qemu: undefined };
 
+/** How long a malformed image may run after Xen starts dom0 before that counts as not refused. */
+const MALFORMED_GRACE_MS = 1_500;
+
 const caps: Capabilities = {
   elfClasses: [32, 64],
   // dom0_mem: the machine gets this plus room for Xen itself.
@@ -98,8 +101,11 @@ async function boot(c: BootCase, variant: string): Promise<Observation> {
         } catch {
           continue;
         }
-        if (/Panic on CPU|\(d0\) PVHP END /.test(text)) {
-          await new Promise((r) => setTimeout(r, 200));
+        // A malformed image carries no probe: Xen starting dom0 without a panic is enough to
+        // know it did not refuse it (after a short grace for a late panic).
+        const started = c.kernel.malformed !== null && /Serial input to DOM0/.test(text);
+        if (/Panic on CPU|\(d0\) PVHP END /.test(text) || started) {
+          await new Promise((r) => setTimeout(r, started ? MALFORMED_GRACE_MS : 200));
           child.kill("SIGKILL");
           return;
         }

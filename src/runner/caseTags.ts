@@ -36,5 +36,6 @@ export function caseTags(c: BootCase): string[] {
   else if (c.memoryBytes > 3 * GIB) tags.add("memory-3g-4g");
   if (c.cmdline === null) tags.add("no-cmdline");
   else if (c.cmdline === "") tags.add("empty-cmdline");
+  else if (/^\s/.test(c.cmdline)) tags.add("cmdline-leading-space");
   return [...tags].sort();
 }
