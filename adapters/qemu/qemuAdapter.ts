@@ -1,7 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { CapturedMemory } from "../../src/capture/CapturedMemory.js";
 import { captureForChecks } from "../../src/capture/captureForChecks.js";
@@ -11,6 +11,7 @@ import { moduleBytes } from "../../src/model/moduleBytes.js";
 import type { Observation } from "../../src/model/Observation.js";
 import type { Adapter, AdapterOptions, Availability, Variant } from "../Adapter.js";
 import { trackChild } from "../_internals/children.js";
+import { findOnPath } from "../_internals/findOnPath.js";
 import { GdbClient, GdbTimeout } from "./GdbClient.js";
 import { parseInfoRegisters, parseMemoryMap } from "./parseInfoRegisters.js";
 import { QmpClient } from "./QmpClient.js";
@@ -33,12 +34,7 @@ const MALFORMED_GRACE_MS = 2_000;
 const isObservation = (x: unknown): x is Observation => typeof x === "object" && x !== null && "outcome" in x;
 
 function findBinary(): string | undefined {
-  if (settings.binary) return settings.binary;
-  for (const dir of (process.env["PATH"] ?? "").split(delimiter)) {
-    const p = join(dir, "qemu-system-x86_64");
-    if (existsSync(p)) return p;
-  }
-  return undefined;
+  return settings.binary ?? findOnPath("qemu-system-x86_64");
 }
 
 const caps: Capabilities = {

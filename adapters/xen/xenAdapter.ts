@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { parseProbeReport } from "../../probe/parseProbeReport.js";
 import { ProbeReportError } from "../../probe/ProbeReportError.js";
 import { probeObservation } from "../../probe/probeObservation.js";
@@ -11,6 +11,7 @@ import { moduleBytes } from "../../src/model/moduleBytes.js";
 import type { Observation } from "../../src/model/Observation.js";
 import type { Adapter, AdapterOptions } from "../Adapter.js";
 import { trackChild } from "../_internals/children.js";
+import { findOnPath } from "../_internals/findOnPath.js";
 import { xenArgs } from "./xenArgs.js";
 import { xenImage, xenVersion } from "./xenImage.js";
 
@@ -34,12 +35,7 @@ const caps: Capabilities = {
 };
 
 function qemuBinary(): string | undefined {
-  if (settings.qemu) return settings.qemu;
-  for (const dir of (process.env["PATH"] ?? "").split(delimiter)) {
-    const p = join(dir, "qemu-system-x86_64");
-    if (existsSync(p)) return p;
-  }
-  return undefined;
+  return settings.qemu ?? findOnPath("qemu-system-x86_64");
 }
 
 let imageCache: Promise<string> | undefined;
