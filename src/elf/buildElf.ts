@@ -223,17 +223,8 @@ function place(cursor: number, vaddr: bigint, pAlign: bigint, fileAlign: number)
   return off;
 }
 
-interface PlannedSection {
-  name: string;
-  type: number;
-  flags: bigint;
-  addr: bigint;
-  offset: number;
-  size: number;
-  addralign: bigint;
-  padding: 4 | 8 | undefined;
-  notes: NoteLayout[];
-  segmentIndex: number | undefined;
+/** A section before its index and name offset are known. */
+interface PlannedSection extends Omit<SectionLayout, "index" | "nameOffset"> {
   encoded?: { notes: EncodedNote[]; padding: 4 | 8 };
 }
 

@@ -2,22 +2,15 @@ import { describe, expect, it } from "vitest";
 import { generateCase } from "../../generators/generateCase.js";
 import { judge } from "../../src/checks/judge.js";
 import type { BootCase } from "../../src/model/BootCase.js";
-import { GIB, MIB, type Capabilities } from "../../src/model/Capabilities.js";
+import type { Capabilities } from "../../src/model/Capabilities.js";
 import type { Verdict } from "../../src/model/Verdict.js";
 import { mutants, type Mutant } from "../../src/reference/mutants.js";
 import { referenceLoad } from "../../src/reference/referenceLoad.js";
+import { referenceAdapter } from "../../adapters/reference/referenceAdapter.js";
 import { loadSpec } from "../../src/spec/loadSpec.js";
 
 /** What the reference adapter can express, so the mutants meet every shape of case it would. */
-const caps: Capabilities = {
-  elfClasses: [32, 64],
-  memory: { min: 32 * MIB, max: 6 * GIB },
-  maxModules: 8,
-  moduleCmdlines: true,
-  maxCmdline: 65536,
-  relocation: true,
-  malformed: true,
-};
+const caps: Capabilities = referenceAdapter.capabilities("v1");
 
 const SEED = 0x6d757431;
 /** Cases drawn before a mutant is declared too narrow to test. */
