@@ -20,6 +20,9 @@ export function caseTags(c: BootCase): string[] {
     if (notes.some((r) => r.align === 8)) tags.add("note-align-8");
     for (const r of notes) {
       const i = r.notes.findIndex((n) => n.type === 18 && n.name === "Xen");
+      // A loader that walks each PT_NOTE looking for the entry note must stop at
+      // the end of a segment that has none (QEMU 7.2 does not).
+      if (i < 0) tags.add("note-segment-without-entry");
       if (i < 0) continue;
       const n = r.notes[i]!;
       tags.add(`entry-desc-${n.descsz}`);

@@ -4,6 +4,7 @@ import { exampleCase } from "../../generators/exampleCase.js";
 import { bootData } from "../../src/checks/bootData.js";
 import { judge } from "../../src/checks/judge.js";
 import type { BootCase } from "../../src/model/BootCase.js";
+import { caseTags } from "../../src/runner/caseTags.js";
 import { SEGMENT_NAMES } from "../../src/model/CpuState.js";
 import type { Observation } from "../../src/model/Observation.js";
 import { judgeProbe } from "../../probe/judgeProbe.js";
@@ -74,7 +75,7 @@ describe.skipIf(skip !== undefined)("the probe's report equals the gdb capture a
     qemuAdapter.configure!({ bootTimeoutMs: 10_000 });
     const gdb = await qemuAdapter.boot(c, `${machine}-tcg`);
     const run = await steadyRun(c, machine);
-    if (gdb.outcome === "rejected") {
+    if (gdb.outcome === "rejected" && run !== undefined) {
       // QEMU refuses some valid images (expectations/qemu-7.2.yaml), with or without a debugger.
       expect(run.code, gdb.message).toBe(1);
       expect(() => parseProbeReport([run.e9, run.com1])).toThrow(ProbeReportError);
@@ -82,6 +83,7 @@ describe.skipIf(skip !== undefined)("the probe's report equals the gdb capture a
     }
     // QEMU also dies, resets or hangs on some images under the gdb stub (expectations/qemu-7.2.yaml); nothing to compare then.
     if (gdb.outcome !== "entered") return;
+    if (run === undefined) return console.info(`${machine} ${c.id}: QEMU died by SIGSEGV in its note walk on 10 tries; not compared`);
     entered.set(machine, entered.get(machine)! + 1);
     expect(run.code, `QEMU ended with ${run.code ?? run.signal}${run.killed ? " (killed)" : ""}`).toBe(EXIT_OK);
     // Both consoles carry the whole report, each on its own.
@@ -128,15 +130,21 @@ describe.skipIf(skip !== undefined)("the probe's report equals the gdb capture a
 });
 
 /**
- * A probe run, tried again when QEMU 7.2 died by SIGSEGV before the guest printed
- * anything: its ELF note walker reads past its buffer on some images, depending on
- * the address-space layout (the crash site is in the note loop; the known CRASHes
- * of expectations/qemu-7.2.yaml). That is QEMU's flakiness, not the probe's.
+ * A probe run, tried again while QEMU 7.2 dies by SIGSEGV before the guest printed
+ * anything on an image with a PT_NOTE segment that holds no entry note. QEMU's note
+ * walker (get_elf_note_type, include/hw/elf_ops.h) compares each step with the whole
+ * segment's size rather than what is left of it, so it reads past its heap buffer on
+ * such a segment; whether that faults depends on the heap's layout, which ASLR changes
+ * from run to run (one image crashed 14 runs of 20). That is QEMU's flakiness, not the
+ * probe's: undefined when every try crashed, and the case is not compared. A crash on
+ * any other image is returned as it is, and fails the test.
  */
-async function steadyRun(c: BootCase, machine: string): Promise<ProbeRun> {
+async function steadyRun(c: BootCase, machine: string): Promise<ProbeRun | undefined> {
+  const overrun = caseTags(c).includes("note-segment-without-entry");
   for (let i = 0; ; i++) {
     const run = await bootProbeQemu(c, machine, 10_000);
-    if (run.signal !== "SIGSEGV" || run.e9 !== "" || i === 2) return run;
+    if (run.signal !== "SIGSEGV" || run.e9 !== "" || !overrun) return run;
+    if (i === 9) return undefined;
   }
 }
 

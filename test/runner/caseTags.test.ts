@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { exampleCase } from "../../generators/exampleCase.js";
+import { caseTags } from "../../src/runner/caseTags.js";
+
+const gnu = { name: "GNU", type: 3, desc: new Uint8Array(20) };
+const linux = { name: "Linux", type: 0x100, desc: new Uint8Array(6) };
+
+describe("caseTags", () => {
+  it("tags a plain case by its class and command line, nothing else", () => {
+    expect(caseTags(exampleCase("plain"))).toEqual(["elf64", "entry-desc-8", "entry-note-last"]);
+  });
+
+  it("marks a PT_NOTE segment that holds no entry note (QEMU 7.2's note walk overruns there)", () => {
+    const alone = caseTags(exampleCase("alone", { plan: { notesBefore: [linux], notesAfter: [gnu], noteSegments: 1 } }));
+    expect(alone).not.toContain("note-segment-without-entry");
+    expect(alone).not.toContain("entry-note-last");
+    const split = caseTags(exampleCase("split", { plan: { notesBefore: [linux], notesAfter: [gnu], noteSegments: 3 } }));
+    expect(split).toEqual(expect.arrayContaining(["several-pt-note", "note-segment-without-entry", "entry-note-not-first-segment", "entry-note-last"]));
+  });
+
+  it("names the image's layout and the configuration", () => {
+    const c = exampleCase("layout", { plan: { sections: false, elfClass: 32, entryDescSize: 4 }, cmdline: " quiet", modules: [{ size: 0 }] });
+    expect(caseTags(c)).toEqual(["cmdline-leading-space", "elf32", "entry-desc-4", "entry-note-last", "module-empty", "modules", "no-sections"]);
+    expect(caseTags(exampleCase("nocmd", { cmdline: null }))).toContain("no-cmdline");
+    expect(caseTags(exampleCase("empty", { cmdline: "" }))).toContain("empty-cmdline");
+  });
+});
