@@ -22,7 +22,7 @@ export type Availability = { ok: true } | { ok: false; reason: string };
 export interface AdapterOptions {
   qemu?: string;
   qemuArgs?: string[];
-  /** A Xen hypervisor image (ELF, gunzipped) instead of Debian's, fetched into the cache. */
+  /** A Debian Xen release ("4.20", "4.17": fetched into the cache), or the path of a hypervisor image (ELF, gunzipped). */
   xen?: string;
   bootTimeoutMs?: number;
 }

@@ -22,7 +22,7 @@ for (const t of targets) {
         annotateSuiteTest({ adapter: t.adapter.id, variant, kind: "boundary", parameters: { example: c.replay.example! } });
         const obs = await t.adapter.boot(c, variant);
         const verdicts = judge(c, obs);
-        const bad = unexpectedVerdicts(t.adapter.id, variant, c, verdicts);
+        const bad = unexpectedVerdicts(t.adapter.id, t.version, variant, c, verdicts);
         attachSuiteFindings("unexpected verdicts", bad.map((v) => JSON.stringify(v)), `outcome ${obs.outcome}${obs.message ? `: ${obs.message}` : ""}`);
         expect(bad.map((v) => `${v.requirement} ${v.status}: ${v.message}`)).toEqual([]);
         // A refusal or crash must be a known deviation (then pvh.load.accept-valid says so); else it failed above.
@@ -34,7 +34,7 @@ for (const t of targets) {
         const obs = await t.adapter.boot(c, variant);
         const verdicts = judge(c, obs);
         const v = verdicts.find((x) => x.requirement === "pvh.load.refuse-invalid");
-        if (v?.status !== "PASS") expect(unexpectedVerdicts(t.adapter.id, variant, c, verdicts).map((x) => `${x.requirement} ${x.status}: ${x.message}`)).toEqual([]);
+        if (v?.status !== "PASS") expect(unexpectedVerdicts(t.adapter.id, t.version, variant, c, verdicts).map((x) => `${x.requirement} ${x.status}: ${x.message}`)).toEqual([]);
       });
     });
   }

@@ -51,7 +51,7 @@ for (const t of targets) {
         await fc.assert(
           fc.asyncProperty(bootCaseArb(caps), async (partial) => {
             const c: BootCase = { ...partial, id: "property", replay: { seed, index: 0, caseSeed: 0 } };
-            const bad = unexpectedVerdicts(t.adapter.id, variant, c, judge(c, await t.adapter.boot(c, variant)));
+            const bad = unexpectedVerdicts(t.adapter.id, t.version, variant, c, judge(c, await t.adapter.boot(c, variant)));
             expect(bad.map((v) => `${v.requirement} ${v.status}: ${v.message}`)).toEqual([]);
           }),
           { seed, numRuns: Math.min(caseCount, t.adapter.id === "reference" ? 100 : t.adapter.id === "xen" ? 8 : 40) },

@@ -13,14 +13,14 @@ import type { Adapter, AdapterOptions } from "../Adapter.js";
 import { trackChild } from "../_internals/children.js";
 import { findOnPath } from "../_internals/findOnPath.js";
 import { xenArgs } from "./xenArgs.js";
-import { xenImage, xenVersion } from "./xenImage.js";
+import { DEFAULT_XEN_RELEASE, isXenRelease, xenImage, xenRelocates, xenVersion, type XenRelease } from "./xenImage.js";
 
 const settings: { xen: string | undefined; bootTimeoutMs: number; qemu: string | undefined } = { xen: undefined, bootTimeoutMs: 90_000, qemu: undefined };
 
 /** How long a malformed image may run after Xen starts dom0 before that counts as not refused. */
 const MALFORMED_GRACE_MS = 1_500;
 
-const caps: Capabilities = {
+const baseCaps: Omit<Capabilities, "relocation"> = {
   elfClasses: [32, 64],
   // dom0_mem: the machine gets this plus room for Xen itself.
   memory: { min: 64 * MIB, max: 1024 * MIB },
@@ -28,8 +28,6 @@ const caps: Capabilities = {
   maxModules: 1,
   moduleCmdlines: false,
   maxCmdline: 512,
-  // Debian's Xen 4.17 predates PHYS32_RELOC (Xen 4.19): no case may need relocation.
-  relocation: false,
   malformed: true,
   entryCode: "probe",
 };
@@ -38,11 +36,28 @@ function qemuBinary(): string | undefined {
   return settings.qemu ?? findOnPath("qemu-system-x86_64");
 }
 
-let imageCache: Promise<string> | undefined;
+/** The Debian release selected, or undefined when --xen named an image. */
+function selectedRelease(): XenRelease | undefined {
+  if (settings.xen === undefined) return DEFAULT_XEN_RELEASE;
+  return isXenRelease(settings.xen) ? settings.xen : undefined;
+}
+
+const imageCache = new Map<string, Promise<string>>();
 function xenPath(): Promise<string> {
-  if (settings.xen) return Promise.resolve(settings.xen);
-  imageCache ??= xenImage();
-  return imageCache;
+  const release = selectedRelease();
+  if (!release) return Promise.resolve(settings.xen!);
+  if (!imageCache.has(release)) imageCache.set(release, xenImage(release));
+  return imageCache.get(release)!;
+}
+
+const versionCache = new Map<string, string>();
+/** Whether the selected Xen moves PHYS32_RELOC kernels, so that cases may need it: by release, or by the image's banner. */
+function relocates(): boolean {
+  const release = selectedRelease();
+  if (release) return xenRelocates(release);
+  const image = settings.xen!;
+  if (!versionCache.has(image)) versionCache.set(image, xenVersion(image));
+  return xenRelocates(versionCache.get(image)!);
 }
 
 /** Xen's console lines from dom0 (port 0xe9 writes), without the "(d0) " prefix. */
@@ -140,12 +155,12 @@ async function boot(c: BootCase, variant: string): Promise<Observation> {
   }
 }
 
-/** Xen 4.17's PVH dom0 builder (Debian's hypervisor, booted by QEMU), observed through the probe guest. */
+/** Xen's PVH dom0 builder (Debian's hypervisor, booted by QEMU), observed through the probe guest. */
 export const xenAdapter: Adapter = {
   id: "xen",
-  description: "Xen's PVH dom0 builder (Debian's xen-hypervisor-4.17, under QEMU TCG with NPT), observed by the self-reporting probe",
+  description: "Xen's PVH dom0 builder (Debian's xen-hypervisor-4.20, or 4.17 with --xen 4.17, under QEMU TCG with NPT), observed by the self-reporting probe",
   variants: [{ id: "dom0", description: "the kernel as a PVH dom0 (start_info version 0, modules as multiboot modules)", default: true }],
-  capabilities: () => caps,
+  capabilities: () => ({ ...baseCaps, relocation: relocates() }),
   configure(opts: AdapterOptions) {
     if (opts.xen !== undefined) settings.xen = opts.xen || undefined;
     if (opts.qemu !== undefined) settings.qemu = opts.qemu || undefined;
@@ -158,7 +173,7 @@ export const xenAdapter: Adapter = {
       if (!existsSync(x)) return { ok: false, reason: `no Xen image at ${x}` };
       return { ok: true };
     } catch (err) {
-      return { ok: false, reason: `Xen's image could not be fetched with apt-get download (${(err as Error).message.split("\n")[0]}); give one with --xen PATH` };
+      return { ok: false, reason: `Xen ${selectedRelease()}'s image could not be fetched with apt-get download (${(err as Error).message.split("\n")[0]}); give one with --xen PATH` };
     }
   },
   async runInfo() {

@@ -1,22 +1,34 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { readFileSync } from "node:fs";
 import { fetchDebianPackage } from "../../src/corpus/fetchDebianPackage.js";
 
-export const XEN_PACKAGE = "xen-hypervisor-4.17-amd64";
+/** The Debian Xen hypervisors the adapter can fetch, by release: the package and the Debian release that ships it. */
+export const XEN_RELEASES = {
+  "4.17": { package: "xen-hypervisor-4.17-amd64", suite: "bookworm" },
+  "4.20": { package: "xen-hypervisor-4.20-amd64", suite: "trixie" },
+} as const;
+export type XenRelease = keyof typeof XEN_RELEASES;
+/** The newest Debian ships; unlike 4.17, its dom0 builder honours PHYS32_RELOC. */
+export const DEFAULT_XEN_RELEASE: XenRelease = "4.20";
+
+export function isXenRelease(s: string): s is XenRelease {
+  return Object.hasOwn(XEN_RELEASES, s);
+}
 
 /**
- * Debian's Xen hypervisor as an image QEMU can boot: the package is downloaded and
- * unpacked into the corpus cache (never installed: that would change the host's boot
- * loader), and boot/xen-*.gz is gunzipped to the ELF32 multiboot image.
+ * Debian's Xen hypervisor as an image QEMU can boot: the package is downloaded from
+ * its Debian release and unpacked into the corpus cache (never installed: that would
+ * change the host's boot loader), and boot/xen-*.gz is gunzipped to the ELF32
+ * multiboot image.
  */
-export async function xenImage(): Promise<string> {
-  const root = (await fetchDebianPackage(XEN_PACKAGE)).root;
+export async function xenImage(release: XenRelease = DEFAULT_XEN_RELEASE): Promise<string> {
+  const { package: pkg, suite } = XEN_RELEASES[release];
+  const root = (await fetchDebianPackage(pkg, { suite })).root;
   const boot = join(root, "boot");
   const gz = readdirSync(boot).find((f) => /^xen-.*\.gz$/.test(f));
-  if (!gz) throw new Error(`${XEN_PACKAGE} holds no boot/xen-*.gz`);
+  if (!gz) throw new Error(`${pkg} holds no boot/xen-*.gz`);
   const out = join(boot, gz.replace(/\.gz$/, ""));
   if (!existsSync(out)) writeFileSync(out, gunzipSync(readFileSync(join(boot, gz))));
   return out;
@@ -31,4 +43,16 @@ export function xenVersion(image: string): string {
   } catch {
     return "Xen (unknown version)";
   }
+}
+
+/**
+ * Whether a Xen of this version string relocates a PVH dom0 kernel by its
+ * PHYS32_RELOC note: 4.19 and later (the note and the dom0 builder's support came
+ * in one 2024 series). Debian's 4.17 does not; its 4.20 does (test/xen).
+ */
+export function xenRelocates(version: string): boolean {
+  const m = /(\d+)\.(\d+)/.exec(version);
+  if (!m) return false;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 4 || (major === 4 && minor >= 19);
 }

@@ -18,7 +18,7 @@ export interface Check {
   run(input: CheckInput): Verdict;
 }
 
-export const hex = (v: number | bigint): string => "0x" + v.toString(16);
+export const hex = (v: number | bigint): string => (v < 0 ? "-0x" + (-v).toString(16) : "0x" + v.toString(16));
 
 export const pass = (requirement: string, message = "ok"): Verdict => ({ requirement, status: "PASS", code: "ok", message });
 

@@ -23,6 +23,7 @@ export function printGate(report: GateReport, io: Io): void {
   if (report.unexpectedPass.length) {
     io.stdout.write(`\nunexpected passes (${report.unexpectedPass.length} records):\n${report.unexpectedPass.slice(0, 30).map(line).join("\n")}\n`);
   }
+  for (const a of report.noFileForVersion) io.stdout.write(`\nno expectations file given is for ${a}: every deviation of it counts as new (make one with update-expectations)\n`);
   io.stdout.write(`\ngate: ${report.unexpectedBad.length} new deviation(s), ${report.unexpectedPass.length} unexpected pass(es), ${report.expectedBad} expected deviation(s)${report.unused.length ? `, ${report.unused.length} expectation(s) matched nothing` : ""}\n`);
 }
 

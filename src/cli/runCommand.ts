@@ -4,10 +4,11 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Adapter } from "../../adapters/Adapter.js";
 import { adapters, findAdapter } from "../../adapters/registry.js";
+import { isXenRelease } from "../../adapters/xen/xenImage.js";
 import { packageRoot } from "../_internals/packageRoot.js";
 import type { Results } from "../results/Results.js";
 import { writeResults } from "../results/writeResults.js";
-import { applyExpectations } from "../expectations/applyExpectations.js";
+import { applyExpectations, expectationsFileFor } from "../expectations/applyExpectations.js";
 import { readExpectations } from "../expectations/expectationsIo.js";
 import { printGate } from "./gateCommand.js";
 import { writeReproducer } from "../../reports/repro/writeReproducer.js";
@@ -41,9 +42,11 @@ options:
   --qemu PATH         the qemu-system-x86_64 to test (default: from PATH)
   --qemu-arg ARG      append ARG to every QEMU command line; repeatable, e.g.
                       --qemu-arg -L --qemu-arg /path/to/firmware
-  --xen PATH          the Xen hypervisor image (gunzipped ELF) to test (default:
-                      Debian's xen-hypervisor-4.17, fetched with apt-get download
-                      into the cache and unpacked, never installed)
+  --xen R|PATH        the Xen hypervisor to test: a Debian build by release, 4.20
+                      (the default, from trixie; relocates PHYS32_RELOC kernels)
+                      or 4.17 (bookworm), fetched with apt-get download into the
+                      cache and unpacked, never installed; or the path of a
+                      hypervisor image (gunzipped ELF)
   --boot-timeout S    seconds a VMM may take to reach the entry (default 20)
   --cases N           cases per variant (default 100; 20 for Xen, whose boots take seconds)
   --seed S            run seed (default: random, or 1 when CI=true); printed,
@@ -297,7 +300,7 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
   for (const a of adapters) {
     a.configure?.({
       ...(values.qemu ? { qemu: resolve(values.qemu) } : {}),
-      ...(values.xen ? { xen: resolve(values.xen) } : {}),
+      ...(values.xen ? { xen: isXenRelease(values.xen) ? values.xen : resolve(values.xen) } : {}),
       ...(values["qemu-arg"] ? { qemuArgs: values["qemu-arg"] } : {}),
       ...(bootTimeout ? { bootTimeoutMs: bootTimeout * 1000 } : {}),
     });
@@ -368,9 +371,9 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
     },
   });
   // A known-deviation file describes one version: say so when the run tested another.
-  for (const f of expectationFiles) {
-    const tested = results.run.adapters.find((a) => a.id === f.adapter);
-    if (tested && tested.version !== f.version) io.stderr.write(`note: the expectations for ${f.adapter} were made for "${f.version}"; this run tested "${tested.version}"\n`);
+  for (const tested of results.run.adapters) {
+    const f = expectationsFileFor(expectationFiles, tested.id, tested.version);
+    if (f && f.version !== tested.version) io.stderr.write(`note: the expectations for ${f.adapter} were made for "${f.version}"; this run tested "${tested.version}"\n`);
   }
   const gate = expectationFiles.length ? applyExpectations(results, expectationFiles) : undefined;
   await shrinkFailures(results, selections, seed, positiveInt(values.shrink, "--shrink", 3), join(out, "repro"), io, Boolean(values.quiet));

@@ -11,6 +11,21 @@ export interface GateReport {
   expectedBad: number;
   /** Expectations no record matched at all: stale. */
   unused: Expectation[];
+  /** Adapters given expectation files of which none is for the version that ran ("xen Xen 4.21.0"). */
+  noFileForVersion: string[];
+}
+
+const majorMinor = (v: string): string | undefined => /\d+\.\d+/.exec(v)?.[0];
+
+/**
+ * The file that speaks for an adapter at a version: the one made from that version
+ * string, else one of the same major.minor (a Debian point release keeps its
+ * deviations), else none. Without a version (records outside a run), the only file.
+ */
+export function expectationsFileFor(files: ExpectationsFile[], adapter: string, version: string | undefined): ExpectationsFile | undefined {
+  const mine = files.filter((f) => f.adapter === adapter);
+  if (version === undefined) return mine.length === 1 ? mine[0] : undefined;
+  return mine.find((f) => f.version === version) ?? mine.find((f) => majorMinor(f.version) !== undefined && majorMinor(f.version) === majorMinor(version));
 }
 
 /**
@@ -19,13 +34,20 @@ export interface GateReport {
  */
 export function applyExpectations(results: Results, files: ExpectationsFile[]): GateReport {
   const tags = new Map(results.cases.map((c) => [`${c.adapter}/${c.variant}/${c.caseId}`, c.tags]));
-  const report: GateReport = { unexpectedBad: [], unexpectedPass: [], expectedBad: 0, unused: [] };
+  const report: GateReport = { unexpectedBad: [], unexpectedPass: [], expectedBad: 0, unused: [], noFileForVersion: [] };
   const used = new Set<Expectation>();
+  const chosen = new Map<string, ExpectationsFile | undefined>();
+  for (const a of new Set(results.records.map((r) => r.adapter))) {
+    const version = results.run?.adapters.find((x) => x.id === a)?.version;
+    const file = expectationsFileFor(files, a, version);
+    chosen.set(a, file);
+    if (!file && files.some((f) => f.adapter === a)) report.noFileForVersion.push(`${a} ${version ?? "(version unknown)"}`);
+  }
   for (const r of results.records) {
-    const file = files.find((f) => f.adapter === r.adapter);
-    if (!file) continue;
+    // An adapter no file speaks for has no known deviations: its bad records are all new.
+    const file = chosen.get(r.adapter);
     const t = tags.get(`${r.adapter}/${r.variant}/${r.caseId}`) ?? [];
-    const matching = file.expectations.filter(
+    const matching = (file?.expectations ?? []).filter(
       (e) => (e.requirement === "*" || e.requirement === r.requirement) && e.variants.includes(r.variant) && e.when.every((w) => t.includes(w)),
     );
     for (const e of matching) used.add(e);
@@ -49,6 +71,7 @@ export function applyExpectations(results: Results, files: ExpectationsFile[]): 
       }
     }
   }
-  for (const f of files) for (const e of f.expectations) if (!used.has(e)) report.unused.push(e);
+  // Only the files that spoke for an adapter can hold stale entries.
+  for (const f of new Set(chosen.values())) for (const e of f?.expectations ?? []) if (!used.has(e)) report.unused.push(e);
   return report;
 }

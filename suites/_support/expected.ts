@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { applyExpectations } from "../../src/expectations/applyExpectations.js";
+import { applyExpectations, expectationsFileFor } from "../../src/expectations/applyExpectations.js";
 import type { ExpectationsFile } from "../../src/expectations/Expectations.js";
 import { readExpectations } from "../../src/expectations/expectationsIo.js";
 import type { BootCase } from "../../src/model/BootCase.js";
@@ -18,9 +18,10 @@ export function expectationsFor(adapter: string): ExpectationsFile[] {
     .map((f) => readExpectations(join(dir, f)));
 }
 
-/** The verdicts of one case that no expectation allows (all bad ones when the adapter has none). */
-export function unexpectedVerdicts(adapter: string, variant: string, c: BootCase, verdicts: Verdict[]): Verdict[] {
-  const files = expectationsFor(adapter);
+/** The verdicts of one case that no expectation for this adapter version allows (all bad ones when it has none). */
+export function unexpectedVerdicts(adapter: string, version: string, variant: string, c: BootCase, verdicts: Verdict[]): Verdict[] {
+  const file = expectationsFileFor(expectationsFor(adapter), adapter, version);
+  const files = file ? [file] : [];
   const records: ResultRecord[] = verdicts.map((v) => ({ requirement: v.requirement, adapter, variant, caseId: c.id, status: v.status, code: v.code, message: v.message }));
   const results = { cases: [{ caseId: c.id, adapter, variant, tags: caseTags(c) }], records } as unknown as Results;
   const gate = applyExpectations(results, files);

@@ -12,6 +12,8 @@ export interface SuiteTarget {
   adapter: Adapter;
   variants: string[];
   skip: string | undefined;
+  /** The implementation's version (runInfo), which picks its expectations file; "" when unavailable. */
+  version: string;
 }
 
 export const inCI = process.env["CI"] === "true";
@@ -31,7 +33,8 @@ export async function suiteTargets(): Promise<SuiteTarget[]> {
     if (!adapter) throw new Error(`PVH_ADAPTERS names unknown adapter ${id}`);
     const av = await adapter.available();
     if (!av.ok && inCI) throw new Error(`CI: adapter ${id} is not available (${av.reason}); .ci/run must install it`);
-    out.push({ adapter, variants: adapter.variants.filter((v) => v.default).map((v) => v.id), skip: av.ok ? undefined : av.reason });
+    const version = av.ok ? (await adapter.runInfo()).version : "";
+    out.push({ adapter, variants: adapter.variants.filter((v) => v.default).map((v) => v.id), skip: av.ok ? undefined : av.reason, version });
   }
   return out;
 }

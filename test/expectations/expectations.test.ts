@@ -67,6 +67,24 @@ describe("expectations", () => {
     expect(better.unexpectedPass[0]).toMatchObject({ requirement: "pvh.cpu.tr", status: "PASS", expected: "FAIL" });
   });
 
+  it("the file made from the version that ran speaks for it; another major.minor does not", () => {
+    const mk = (version: string, allow: "FAIL" | "PASS") => ({ ...exp, version, expectations: [{ requirement: "pvh.cpu.tr", variants: ["v"], when: [], allow: [allow], reason: version }] });
+    const old = mk("fake 0.9.3", "PASS");
+    const point = mk("fake 1.0.7", "FAIL");
+    // "fake 1.0" ran: 1.0.7 is the same major.minor, whichever order the files come in.
+    for (const files of [[old, point], [point, old]]) {
+      const g = applyExpectations(results(60), files);
+      expect(g.unexpectedBad.filter((r) => r.requirement === "pvh.cpu.tr" && r.status === "FAIL")).toEqual([]);
+      expect(g.unused).toEqual([]);
+      expect(g.noFileForVersion).toEqual([]);
+    }
+    // Only a 0.9 file: nothing speaks for 1.0, so TR's failures are new, and the gate says why.
+    const g = applyExpectations(results(60), [old]);
+    expect(g.unexpectedBad.filter((r) => r.requirement === "pvh.cpu.tr" && r.status === "FAIL").length).toBe(59);
+    expect(g.noFileForVersion).toEqual(["fake fake 1.0"]);
+    expect(g.unused).toEqual([]);
+  });
+
   it("a deviation seen in few cases is allowed, not demanded", () => {
     const small = deriveExpectations(results(12), "fake");
     expect(small.expectations.find((e) => e.requirement === "pvh.cpu.tr")!.allow).toEqual(["FAIL", "PASS", "SKIP"]);

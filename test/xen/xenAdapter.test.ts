@@ -14,7 +14,7 @@ afterEach(() => {
   expect(readdirSync(tmpdir()).filter((f) => f.startsWith(`pvh-xen-${process.pid}-`))).toEqual([]);
 });
 
-describe.skipIf(qemuSkip !== undefined)("Xen adapter: Debian's Xen 4.17 PVH dom0 builder, observed by the probe", () => {
+describe.skipIf(qemuSkip !== undefined)("Xen adapter: Debian's Xen PVH dom0 builder (4.20 by default), observed by the probe", () => {
   let unavailable: string | undefined;
   beforeAll(async () => {
     const av = await xenAdapter.available();
@@ -63,4 +63,57 @@ describe.skipIf(qemuSkip !== undefined)("Xen adapter: Debian's Xen 4.17 PVH dom0
       xenAdapter.configure!({ bootTimeoutMs: 90_000 });
     }
   }, 120_000);
+
+  it("relocates a kernel linked beyond dom0's memory, within what its PHYS32_RELOC note allows (Xen 4.20)", async () => {
+    if (unavailable) return;
+    expect(xenAdapter.capabilities("dom0").relocation).toBe(true);
+    const c = relocCase();
+    const o = await xenAdapter.boot(c, "dom0");
+    expect(o.outcome, o.message).toBe("entered");
+    const moved = o.cpu!.eip - c.kernel.entry;
+    expect(moved).not.toBe(0);
+    const v = new Map(judge(c, o).map((x) => [x.requirement, x]));
+    for (const id of ["pvh.load.segments", "pvh.load.reloc-constraints", "pvh.cpu.eip", "pvh.start-info.magic", "pvh.cmdline.content"]) {
+      expect(v.get(id)?.status, `${id}: ${v.get(id)?.message}`).toBe("PASS");
+    }
+    expect(v.get("pvh.load.reloc-constraints")?.message).toMatch(/^relocated to 0x/);
+    // The note is what let Xen move it: without one, the same image is refused.
+    const plain = { ...c, id: "example-xen-reloc-unmarked", kernelImage: withoutRelocNote(c.kernelImage) };
+    const refused = await xenAdapter.boot(plain, "dom0");
+    expect(refused.outcome, refused.message).toBe("rejected");
+  }, 180_000);
+
+  it("does not relocate on Xen 4.17, whose dom0 builder predates PHYS32_RELOC, and says so in its capabilities", async () => {
+    if (unavailable) return;
+    xenAdapter.configure!({ xen: "4.17" });
+    try {
+      expect(xenAdapter.capabilities("dom0").relocation).toBe(false);
+      const av = await xenAdapter.available();
+      expect(av.ok, av.ok ? "" : av.reason).toBe(true);
+      expect((await xenAdapter.runInfo()).version).toMatch(/^Xen 4\.17\./);
+      const o = await xenAdapter.boot(relocCase(), "dom0");
+      expect(o.outcome, o.message).toBe("rejected");
+    } finally {
+      xenAdapter.configure!({ xen: "" });
+    }
+  }, 900_000);
 });
+
+/** A probe kernel linked 16 MiB or more above dom0's memory, with a note allowing 2 MiB-aligned starts from 4 MiB up. */
+function relocCase() {
+  return exampleCase("xen-reloc", {
+    plan: { entryCode: "probe", reloc: { given: 2, alignLog2: 21, minMiB: 4, maxSlackMiB: null, beyondMemory: true } },
+    cmdline: "console=hvc0",
+    memoryBytes: 128 << 20,
+  });
+}
+
+/** The image with its PHYS32_RELOC note (type 19) renamed to an unknown type, so no loader reads it. */
+function withoutRelocNote(image: Uint8Array): Uint8Array {
+  const header = Buffer.from([4, 0, 0, 0, 8, 0, 0, 0, 19, 0, 0, 0, 0x58, 0x65, 0x6e, 0]); // namesz 4, descsz 8, type 19, "Xen\0"
+  const at = Buffer.from(image).indexOf(header);
+  if (at < 0) throw new Error("no PHYS32_RELOC note in the image");
+  const out = image.slice();
+  out[at + 8] = 0x7f;
+  return out;
+}
