@@ -157,10 +157,11 @@ async function bootOnce(c: BootCase, variant: string): Promise<Observation> {
       await gdb.interrupt().catch(() => undefined);
       const regs = await qmp.hmp("info registers").catch(() => "");
       const eip = /EIP=([0-9a-f]+)|RIP=([0-9a-f]+)/.exec(regs);
+      const at = eip ? parseInt(eip[1] ?? eip[2]!, 16) : undefined;
       return {
         ...base,
         outcome: "timeout",
-        message: `the entry 0x${c.kernel.entry.toString(16)} was not reached in ${settings.bootTimeoutMs / 1000} s; the CPU is at ${eip ? "0x" + (eip[1] ?? eip[2]) : "an unknown address"}`,
+        message: `the entry 0x${c.kernel.entry.toString(16)} was not reached in ${settings.bootTimeoutMs / 1000} s; ${whereTheCpuIs(c, at)}`,
         log: `${regs}\n--- serial ---\n${serial(dir)}`,
         command,
       };
@@ -275,3 +276,16 @@ export const qemuAdapter: Adapter = {
   },
   boot: bootOnce,
 };
+
+/**
+ * Where a CPU that never reached the entry is, for a TIMEOUT's message: inside one of
+ * the kernel's segments means it runs the image's own bytes without having passed its
+ * entry, so the loader most likely entered the image somewhere else.
+ */
+export function whereTheCpuIs(c: BootCase, eip: number | undefined): string {
+  if (eip === undefined) return "the CPU is at an unknown address";
+  const seg = c.kernel.segments.findIndex((s) => eip >= s.paddr && eip < s.paddr + s.memsz);
+  if (seg < 0) return `the CPU is at 0x${eip.toString(16)}`;
+  const s = c.kernel.segments[seg]!;
+  return `the CPU is at 0x${eip.toString(16)}, inside the kernel's segment ${seg} (0x${s.paddr.toString(16)}+0x${s.memsz.toString(16)}): the loader may have entered the image elsewhere than the note's entry`;
+}

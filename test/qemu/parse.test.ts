@@ -59,3 +59,16 @@ FlatView #1
     expect(m.readable).toEqual([{ start: 0, end: 0xa0000 }, { start: 0xc0000, end: 0xcd000 }, { start: 0xf0000, end: 0x8000000 }, { start: 0xfffc0000, end: 0x100000000 }]);
   });
 });
+
+describe("a TIMEOUT says where the CPU is", () => {
+  it("and, inside the kernel's segments, that the image was likely entered elsewhere", async () => {
+    const { whereTheCpuIs } = await import("../../adapters/qemu/qemuAdapter.js");
+    const { exampleCase } = await import("../../generators/exampleCase.js");
+    const c = exampleCase("where", { plan: { segments: [{ gapPages: 0, filesz: 4096, tail: 4096, flags: "RX" }] } });
+    const s = c.kernel.segments[0]!;
+    expect(whereTheCpuIs(c, s.paddr + 4096 + 16)).toBe(`the CPU is at 0x${(s.paddr + 4096 + 16).toString(16)}, inside the kernel's segment 0 (0x${s.paddr.toString(16)}+0x2000): the loader may have entered the image elsewhere than the note's entry`);
+    expect(whereTheCpuIs(c, s.paddr + 8192)).toBe(`the CPU is at 0x${(s.paddr + 8192).toString(16)}`);
+    expect(whereTheCpuIs(c, 0xfff0)).toBe("the CPU is at 0xfff0");
+    expect(whereTheCpuIs(c, undefined)).toBe("the CPU is at an unknown address");
+  });
+});

@@ -109,19 +109,19 @@ describe.skipIf(qemuSkip !== undefined)("Debian's Linux through PVH on QEMU", ()
     for (const id of ["pvh.cpu.eip", "pvh.cpu.ebx", "pvh.load.segments", "pvh.load.zero-fill", "pvh.start-info.magic"]) expect(v.get(id), id).toBe("PASS");
   }, 120_000);
 
-  it("boots to its version banner as Xen's PVH dom0 (Debian's Xen 4.17), with the suite's command line", async () => {
+  it.each(["4.20", "4.17"] as const)("boots to its version banner as Xen's PVH dom0 (Debian's Xen %s), with the suite's command line", async (release) => {
     if (unavailable) return;
     const { xenImage } = await import("../../adapters/xen/xenImage.js");
-    const xen = await xenImage();
+    const xen = await xenImage(release);
     const c = await userKernelCase({ kernel: vmlinuz, cmdline: null, memoryBytes: 512 << 20 });
-    const elf = join(work, "vmlinux-dom0");
+    const elf = join(work, `vmlinux-dom0-${release}`);
     writeFileSync(elf, c.kernelImage);
     const marker = `pvh.marker=xen${process.pid}`;
     const text = await bootUntil(
       ["-accel", "tcg", "-cpu", "qemu64,+svm,+npt", "-m", "768M", "-smp", "1", "-display", "none", "-monitor", "none", "-nic", "none", "-no-reboot",
         "-kernel", xen, "-append", "console=com1 com1=115200,8n1 dom0=pvh dom0-iommu=none dom0_mem=384M loglvl=all guest_loglvl=all noreboot",
         "-initrd", `${elf} console=hvc0 earlyprintk=xen ${marker}`],
-      join(work, "xen-serial.log"),
+      join(work, `xen-${release}-serial.log`),
       [/Building a PVH Dom0/, /Linux version 6\./, new RegExp(`Command line: .*${marker}`)],
       240_000,
     );
