@@ -68,15 +68,24 @@ function dom0Lines(console: string): string[] {
     .map((l) => l.slice(5).replace(/\r$/, ""));
 }
 
-/** The message Xen gave when it would not build or run dom0, if it gave one. */
+/** Console lines around a refusal that say nothing about it: banners, memory map rows, blank lines. */
+const NOISE = /^\s*$|\*\*\*|^\s*\[[0-9a-f]+, [0-9a-f]+\]|has maximum \d+ PIRQs|New Xen image base|Manual reset required|^\s*Panic on CPU/;
+
+/**
+ * What Xen said when it would not build or run dom0, if it said anything: the lines
+ * before its panic and the panic's own words, boilerplate left out, e.g. "Kernel does
+ * not support Dom0 operation; Failed to load Dom0 kernel; Could not construct domain 0".
+ */
 function xenRefusal(console: string): string | undefined {
-  const lines = console.split("\n");
+  const lines = console.split("\n").map((l) => l.replace(/\r$/, ""));
   const panic = lines.findIndex((l) => /Panic on CPU|Could not (set up|construct) DOM0/.test(l));
   if (panic < 0) return undefined;
-  return lines
+  const said = lines
     .slice(Math.max(0, panic - 6), panic + 6)
-    .filter((l) => l.startsWith("(XEN)") && !/^\(XEN\) \*+$/.test(l.trim()))
-    .join("\n");
+    .filter((l) => l.startsWith("(XEN)"))
+    .map((l) => l.slice(5).trim())
+    .filter((l) => !NOISE.test(l));
+  return said.length ? said.join("; ") : "Xen panicked";
 }
 
 async function boot(c: BootCase, variant: string): Promise<Observation> {

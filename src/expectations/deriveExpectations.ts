@@ -36,7 +36,27 @@ function condition(group: CaseRecord[], universe: CaseRecord[], maxTags = 2): st
 
 /** A message with its numbers taken out, so that the same kind of event groups together. */
 function messageKind(m: string | null): string {
-  return (m ?? "").split("\n")[0]!.replace(/0x[0-9a-f]+|\d+/gi, "#").slice(0, 80);
+  return (m ?? "").split("\n")[0]!.replace(/0x[0-9a-f]+|\d+/gi, "#").slice(0, 120);
+}
+
+/**
+ * A group no tag narrows may be several deviations with one requirement (a loader
+ * refusing valid images for three different reasons): then one group per kind of
+ * message, each narrowed on its own. Otherwise the group as it is.
+ */
+function narrowed(g: Group, judgedHere: CaseRecord[]): Group[] {
+  const when = condition(g.cases, judgedHere);
+  const covered = judgedHere.filter((c) => when.every((t) => c.tags.includes(t))).length;
+  if (when.length > 0 || covered === g.cases.length) return [g];
+  const parts = new Map<string, Group>();
+  g.cases.forEach((c, i) => {
+    const k = messageKind(g.messages[i]!);
+    let p = parts.get(k);
+    if (!p) parts.set(k, (p = { requirement: g.requirement, status: g.status, cases: [], messages: [] }));
+    p.cases.push(c);
+    p.messages.push(g.messages[i]!);
+  });
+  return parts.size > 1 ? [...parts.values()] : [g];
 }
 
 function topMessage(messages: string[]): string {
@@ -94,21 +114,23 @@ export function deriveExpectations(results: Results, adapter: string): Expectati
       g.cases.push(byId.get(r.caseId)!);
       g.messages.push(r.message);
     }
-    for (const g of groups.values()) {
-      const judgedHere = cases.filter((c) => judged.get(g.requirement)?.has(c.caseId) && !caseLevelIds.has(c.caseId));
-      const when = condition(g.cases, judgedHere);
-      const covered = judgedHere.filter((c) => when.every((t) => c.tags.includes(t)));
-      const allow: Expectation["allow"] = [g.status as Expectation["allow"][number]];
-      // Where the condition also covers cases that passed, passing stays allowed; and a
-      // deviation seen in few cases is not demanded (another seed may show the exception).
-      if (covered.length > g.cases.length || g.cases.length < DEMAND_MIN_CASES) allow.push("PASS", "SKIP");
-      out.push({
-        requirement: g.requirement,
-        variants: [variant],
-        when,
-        allow,
-        reason: `${g.status} in ${g.cases.length} of ${covered.length} covered cases: ${topMessage(g.messages).slice(0, 200)} (e.g. ${g.cases.slice(0, 3).map((c) => c.caseId).join(", ")})`,
-      });
+    for (const whole of groups.values()) {
+      const judgedHere = cases.filter((c) => judged.get(whole.requirement)?.has(c.caseId) && !caseLevelIds.has(c.caseId));
+      for (const g of narrowed(whole, judgedHere)) {
+        const when = condition(g.cases, judgedHere);
+        const covered = judgedHere.filter((c) => when.every((t) => c.tags.includes(t)));
+        const allow: Expectation["allow"] = [g.status as Expectation["allow"][number]];
+        // Where the condition also covers cases that passed, passing stays allowed; and a
+        // deviation seen in few cases is not demanded (another seed may show the exception).
+        if (covered.length > g.cases.length || g.cases.length < DEMAND_MIN_CASES) allow.push("PASS", "SKIP");
+        out.push({
+          requirement: g.requirement,
+          variants: [variant],
+          when,
+          allow,
+          reason: `${g.status} in ${g.cases.length} of ${covered.length} covered cases: ${topMessage(g.messages).slice(0, 200)} (e.g. ${g.cases.slice(0, 3).map((c) => c.caseId).join(", ")})`,
+        });
+      }
     }
   }
   // One entry for the same deviation on several variants.

@@ -29,30 +29,58 @@ export class SparseMemory implements GuestMemory {
   read(addr: number, len: number): Uint8Array | null {
     if (len < 0 || !Number.isSafeInteger(addr) || !this.has(addr, len)) return null;
     const out = new Uint8Array(len);
-    this.walk(addr, len, (page, off, n, done) => {
-      if (page) out.set(page.subarray(off, off + n), done);
+    this.walk(addr, len, (bytes, done) => {
+      if (bytes) out.set(bytes, done);
     });
     return out;
   }
 
-  /** Visit [addr, addr+len) a page at a time; `page` is undefined where nothing was written (zeros). */
-  private walk(addr: number, len: number, visit: (page: Uint8Array | undefined, off: number, n: number, done: number) => void): void {
+  /**
+   * Visit [addr, addr+len) in runs: `bytes` views a stretch of pages that lie end to
+   * end in one allocation (one large write makes such a stretch), or is null for a
+   * stretch never written (zeros) of `n` bytes. Fewer, longer runs keep crc32 and
+   * read from crossing into native code once per 4 KiB page.
+   */
+  private walk(addr: number, len: number, visit: (bytes: Uint8Array | null, done: number, n: number) => void): void {
     let done = 0;
+    // The current run: where its bytes start in their allocation (buffer null: zeros).
+    let buffer: ArrayBufferLike | null = null;
+    let from = 0;
+    let runStart = 0;
+    let runLen = 0;
+    const flush = (): void => {
+      if (runLen > 0) visit(buffer ? new Uint8Array(buffer, from, runLen) : null, runStart, runLen);
+    };
     while (done < len) {
       const a = addr + done;
       const pn = Math.floor(a / PAGE);
       const off = a - pn * PAGE;
       const n = Math.min(PAGE - off, len - done);
-      visit(this.pages.get(pn), off, n, done);
+      const page = this.pages.get(pn);
+      const continues = runLen > 0 && (page === undefined ? buffer === null : page.buffer === buffer && page.byteOffset + off === from + runLen);
+      if (continues) {
+        runLen += n;
+      } else {
+        flush();
+        buffer = page ? page.buffer : null;
+        from = page ? page.byteOffset + off : 0;
+        runStart = done;
+        runLen = n;
+      }
       done += n;
     }
+    flush();
   }
 
   crc32(addr: number, len: number): number | null {
     if (len < 0 || !Number.isSafeInteger(addr) || !this.has(addr, len)) return null;
     let crc = 0;
-    this.walk(addr, len, (page, off, n) => {
-      crc = zlibCrc32((page ?? ZERO_PAGE).subarray(off, off + n), crc);
+    this.walk(addr, len, (bytes, _done, n) => {
+      if (bytes) {
+        crc = zlibCrc32(bytes, crc);
+        return;
+      }
+      for (let left = n; left > 0; left -= ZERO_PAGE.length) crc = zlibCrc32(left >= ZERO_PAGE.length ? ZERO_PAGE : ZERO_PAGE.subarray(0, left), crc);
     });
     return crc >>> 0;
   }
@@ -61,6 +89,22 @@ export class SparseMemory implements GuestMemory {
   write(addr: number, bytes: Uint8Array): void {
     if (!this.has(addr, bytes.length)) {
       throw new RangeError(`write of ${bytes.length} bytes at 0x${addr.toString(16)} is outside guest RAM`);
+    }
+    if (bytes.length === 0) return;
+    const first = Math.floor(addr / PAGE);
+    const last = Math.floor((addr + bytes.length - 1) / PAGE);
+    // Pages this write creates share one allocation, end to end, so that later reads
+    // and CRCs over them are single runs.
+    let fresh = 0;
+    for (let pn = first; pn <= last; pn++) if (!this.pages.has(pn)) fresh++;
+    if (fresh > 1) {
+      const block = new Uint8Array(fresh * PAGE);
+      let at = 0;
+      for (let pn = first; pn <= last; pn++) {
+        if (this.pages.has(pn)) continue;
+        this.pages.set(pn, block.subarray(at, at + PAGE));
+        at += PAGE;
+      }
     }
     let done = 0;
     while (done < bytes.length) {

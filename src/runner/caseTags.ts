@@ -29,6 +29,13 @@ export function caseTags(c: BootCase): string[] {
       if (i === r.notes.length - 1) tags.add("entry-note-last");
       if (notes.indexOf(r) > 0) tags.add("entry-note-not-first-segment");
     }
+    // SUPPORTED_FEATURES (type 17) without XENFEAT_dom0 (bit 11, xen/include/public/features.h):
+    // the kernel says it cannot be a dom0, which Xen's dom0 builder may heed.
+    for (const r of notes) {
+      for (const n of r.notes) {
+        if (n.name === "Xen" && n.type === 17 && n.desc.length >= 4 && (n.desc[1]! & 0x08) === 0) tags.add("supported-features-without-dom0");
+      }
+    }
     if (a.facts.reloc) tags.add("reloc-note");
     if (a.elf.programHeaders.some((p) => p.type === 1 && p.vaddr !== p.paddr)) tags.add("vaddr-differs");
     if (a.elf.sectionTable === "absent") tags.add("no-sections");

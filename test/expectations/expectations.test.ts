@@ -85,6 +85,23 @@ describe("expectations", () => {
     expect(g.unused).toEqual([]);
   });
 
+  it("a requirement broken for different reasons gets one entry per reason, each narrowed by its own tag", () => {
+    const r = results(60);
+    // pvh.cpu.cs fails on "a" cases for one reason and on "b" cases for another; no tag covers both.
+    r.cases.forEach((c, i) => (c.tags = [...c.tags, i % 4 === 1 ? "a" : i % 4 === 2 ? "b" : "c"]));
+    for (const rec of r.records) {
+      if (rec.requirement !== "pvh.cpu.cs" || rec.status === "CRASH") continue;
+      const i = Number(rec.caseId.slice(1));
+      if (i % 4 === 1) Object.assign(rec, { status: "FAIL", message: "refused: reason A at 0x1000" });
+      if (i % 4 === 2) Object.assign(rec, { status: "FAIL", message: "refused: reason B" });
+    }
+    const e = deriveExpectations(r, "fake").expectations.filter((x) => x.requirement === "pvh.cpu.cs");
+    expect(e.map((x) => x.when)).toEqual([["a"], ["b"]]);
+    expect(e.map((x) => x.reason.split(":")[0])).toEqual(["FAIL in 15 of 15 covered cases", "FAIL in 15 of 15 covered cases"]);
+    expect(e[0]!.reason).toContain("reason A");
+    expect(applyExpectations(r, [deriveExpectations(r, "fake")]).unexpectedBad).toEqual([]);
+  });
+
   it("a deviation seen in few cases is allowed, not demanded", () => {
     const small = deriveExpectations(results(12), "fake");
     expect(small.expectations.find((e) => e.requirement === "pvh.cpu.tr")!.allow).toEqual(["FAIL", "PASS", "SKIP"]);
