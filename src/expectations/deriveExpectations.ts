@@ -36,7 +36,8 @@ function condition(group: CaseRecord[], universe: CaseRecord[], maxTags = 2): st
 
 /** A message with its numbers taken out, so that the same kind of event groups together. */
 function messageKind(m: string | null): string {
-  return (m ?? "").split("\n")[0]!.replace(/0x[0-9a-f]+|\d+/gi, "#").slice(0, 120);
+  // Numbers, and hex words with a digit in them (Xen prints addresses without 0x).
+  return (m ?? "").split("\n")[0]!.replace(/0x[0-9a-f]+|\b[0-9a-f]*\d[0-9a-f]*\b|\d+/gi, "#").slice(0, 120);
 }
 
 /**
@@ -56,7 +57,19 @@ function narrowed(g: Group, judgedHere: CaseRecord[]): Group[] {
     p.cases.push(c);
     p.messages.push(g.messages[i]!);
   });
-  return parts.size > 1 ? [...parts.values()] : [g];
+  if (parts.size === 1) return [g];
+  // Kinds that the same tags narrow are one deviation again.
+  const byWhen = new Map<string, Group>();
+  for (const p of parts.values()) {
+    const k = JSON.stringify(condition(p.cases, judgedHere));
+    const m = byWhen.get(k);
+    if (!m) byWhen.set(k, p);
+    else {
+      m.cases.push(...p.cases);
+      m.messages.push(...p.messages);
+    }
+  }
+  return [...byWhen.values()];
 }
 
 function topMessage(messages: string[]): string {
