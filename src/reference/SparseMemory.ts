@@ -85,6 +85,11 @@ export class SparseMemory implements GuestMemory {
     return crc >>> 0;
   }
 
+  private allFresh(first: number, last: number): boolean {
+    for (let pn = first; pn <= last; pn++) if (this.pages.has(pn)) return false;
+    return true;
+  }
+
   /** Writes bytes; throws when any of it is outside RAM (a loader bug, not a guest fault). */
   write(addr: number, bytes: Uint8Array): void {
     if (!this.has(addr, bytes.length)) {
@@ -93,6 +98,17 @@ export class SparseMemory implements GuestMemory {
     if (bytes.length === 0) return;
     const first = Math.floor(addr / PAGE);
     const last = Math.floor((addr + bytes.length - 1) / PAGE);
+    if (last > first && this.allFresh(first, last)) {
+      // The usual case (a segment, a module): one allocation, one copy, and only the
+      // bytes around the write zeroed, rather than zero-filling pages about to be overwritten.
+      const block = new Uint8Array(Buffer.allocUnsafeSlow((last - first + 1) * PAGE).buffer);
+      const at = addr - first * PAGE;
+      block.fill(0, 0, at);
+      block.set(bytes, at);
+      block.fill(0, at + bytes.length);
+      for (let pn = first; pn <= last; pn++) this.pages.set(pn, block.subarray((pn - first) * PAGE, (pn - first + 1) * PAGE));
+      return;
+    }
     // Pages this write creates share one allocation, end to end, so that later reads
     // and CRCs over them are single runs.
     let fresh = 0;
