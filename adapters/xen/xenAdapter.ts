@@ -13,7 +13,7 @@ import type { Adapter, AdapterOptions } from "../Adapter.js";
 import { trackChild } from "../_internals/children.js";
 import { findOnPath } from "../_internals/findOnPath.js";
 import { xenArgs } from "./xenArgs.js";
-import { DEFAULT_XEN_RELEASE, isXenRelease, xenImage, xenRelocates, xenVersion, type XenRelease } from "./xenImage.js";
+import { DEFAULT_XEN_RELEASE, isXenRelease, XEN_RELEASES, xenImage, xenRelocates, xenVersion, type XenRelease } from "./xenImage.js";
 
 const settings: { xen: string | undefined; bootTimeoutMs: number; qemu: string | undefined } = { xen: undefined, bootTimeoutMs: 90_000, qemu: undefined };
 
@@ -179,7 +179,7 @@ export const xenAdapter: Adapter = {
     if (!qemuBinary()) return { ok: false, reason: "qemu-system-x86_64 is not on PATH (apt-get install qemu-system-x86)" };
     try {
       const x = await xenPath();
-      if (!existsSync(x)) return { ok: false, reason: `no Xen image at ${x}` };
+      if (!existsSync(x)) return { ok: false, reason: `no Xen image at ${x} (--xen takes a Debian release, ${Object.keys(XEN_RELEASES).join(" or ")}, or the path of a hypervisor image)` };
       return { ok: true };
     } catch (err) {
       return { ok: false, reason: `Xen ${selectedRelease()}'s image could not be fetched with apt-get download (${(err as Error).message.split("\n")[0]}); give one with --xen PATH` };
