@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { CapturedMemory } from "../../src/capture/CapturedMemory.js";
 import { captureForChecks } from "../../src/capture/captureForChecks.js";
+import { entryTripwires } from "../../src/capture/entryTripwires.js";
 import type { BootCase } from "../../src/model/BootCase.js";
 import { GIB, MIB, type Capabilities } from "../../src/model/Capabilities.js";
 import { moduleBytes } from "../../src/model/moduleBytes.js";
@@ -149,6 +150,12 @@ async function bootOnce(c: BootCase, variant: string): Promise<Observation> {
     }
     const bp = await orExit(gdb.breakpoint(c.kernel.entry, accel === "kvm"));
     if (isObservation(bp)) return bp;
+    // Under KVM breakpoints are debug registers: four in all, one taken by the entry.
+    const tripwires = entryTripwires(c, accel === "kvm" ? 3 : 8);
+    for (const t of tripwires) {
+      const r = await orExit(gdb.breakpoint(t.address, accel === "kvm"));
+      if (isObservation(r)) return r;
+    }
     let stop;
     try {
       stop = await Promise.race([gdb.continueUntilStop(settings.bootTimeoutMs), exited.then(() => ({ kind: "closed" as const }))]);
@@ -172,14 +179,25 @@ async function bootOnce(c: BootCase, variant: string): Promise<Observation> {
     const regs = await orExit(qmp.hmp("info registers"));
     if (isObservation(regs)) return regs;
     const cpu = parseInfoRegisters(regs);
-    if (cpu.eip !== c.kernel.entry) {
+    const tripped = tripwires.find((t) => t.address === cpu.eip);
+    if (cpu.eip !== c.kernel.entry && !tripped) {
       return { ...base, outcome: "crashed", message: `QEMU stopped at EIP 0x${cpu.eip.toString(16)}, not at the breakpoint on the entry 0x${c.kernel.entry.toString(16)} (stop reply ${stop.reply})`, command, log: regs };
     }
     const mtree = await orExit(qmp.hmp("info mtree -f"));
     if (isObservation(mtree)) return mtree;
     const map = parseMemoryMap(mtree);
     const memory = new CapturedMemory(map.readable);
-    const obs: Observation = { ...base, outcome: "entered", cpu, memory, ram: map.ram, writable: map.writable, command };
+    const obs: Observation = {
+      ...base,
+      outcome: "entered",
+      cpu,
+      memory,
+      ram: map.ram,
+      writable: map.writable,
+      command,
+      // Entered the image, but not at the note's entry: captured there, and judged (pvh.cpu.eip fails).
+      ...(tripped ? { message: `QEMU entered the image at 0x${tripped.address.toString(16)} (${tripped.why}), not at the note's entry 0x${c.kernel.entry.toString(16)}` } : {}),
+    };
     let n = 0;
     const captured = await orExit(captureForChecks(c, obs, memory, async (addr, len) => {
       const file = join(dir, `mem${n++}.bin`);

@@ -70,16 +70,34 @@ describe.skipIf(skip !== undefined)("QEMU adapter against Debian's QEMU", () => 
     expect(refused.message).toContain("cannot load kernel");
   });
 
-  it("gives TIMEOUT, with where the CPU is, when the entry is never reached", async () => {
+  it("a loader entering the image elsewhere than the note's entry is captured there and fails pvh.cpu.eip, with evidence", async () => {
+    // QEMU jumps to the note's entry; the case claims the entry is 16 bytes on, so QEMU now
+    // plays a loader that entered at e_entry (which is also the segment's first byte).
     const c = exampleCase("elsewhere");
-    // The breakpoint goes where the loader will never jump: the image's real entry is 16 bytes before.
-    const moved = { ...c, kernel: { ...c.kernel, entry: c.kernel.entry + 16 } };
+    const claimed = { ...c, kernel: { ...c.kernel, entry: c.kernel.entry + 16 } };
+    const o = await qemuAdapter.boot(claimed, "pc-tcg");
+    expect(o.outcome, o.message).toBe("entered");
+    expect(o.cpu!.eip).toBe(c.kernel.entry);
+    expect(o.message).toBe(`QEMU entered the image at 0x${c.kernel.entry.toString(16)} (e_entry, translated to a physical address), not at the note's entry 0x${claimed.kernel.entry.toString(16)}`);
+    const eip = judge(claimed, o).find((x) => x.requirement === "pvh.cpu.eip")!;
+    expect(eip.status).toBe("FAIL");
+    expect(eip.evidence).toMatchObject({ address: c.kernel.entry });
+  });
+
+  it("gives TIMEOUT, with where the CPU is, when neither the entry nor a likely wrong entry is reached", async () => {
+    // The note's entry is mid-segment; the case claims 16 bytes further, and e_entry is
+    // patched to the segment's second word, so QEMU's jump trips nothing and halts there.
+    const c = exampleCase("lost", { plan: { segments: [{ gapPages: 0, filesz: 8192, tail: 0, flags: "RX" }], entryFraction: 0.5 } });
+    const image = c.kernelImage.slice();
+    new DataView(image.buffer).setBigUint64(0x18, BigInt(c.kernel.segments[0]!.paddr + 8), true);
+    const lost = { ...c, kernelImage: image, kernel: { ...c.kernel, entry: c.kernel.entry + 16 } };
     qemuAdapter.configure!({ bootTimeoutMs: 3_000 });
-    const o = await qemuAdapter.boot(moved, "pc-tcg");
+    const o = await qemuAdapter.boot(lost, "pc-tcg");
     expect(o.outcome).toBe("timeout");
-    expect(o.message).toMatch(/was not reached in 3 s; the CPU is at 0x[0-9a-f]+/);
+    // The halt stub at the real entry: the CPU sits in the kernel's own segment.
+    expect(o.message).toMatch(/was not reached in 3 s; the CPU is at 0x[0-9a-f]+, inside the kernel's segment 0 .*entered the image elsewhere/);
     expect(o.log).toContain("EIP=");
-    expect(judge(moved, o).find((x) => x.requirement === "pvh.cpu.cr0")?.status).toBe("TIMEOUT");
+    expect(judge(lost, o).find((x) => x.requirement === "pvh.cpu.cr0")?.status).toBe("TIMEOUT");
   });
 
   it("a VMM that hangs before opening its sockets is a TIMEOUT with a reason, and is killed", async () => {
