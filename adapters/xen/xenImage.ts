@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { fetchDebianPackage } from "../../src/corpus/fetchDebianPackage.js";
@@ -30,7 +30,12 @@ export async function xenImage(release: XenRelease = DEFAULT_XEN_RELEASE): Promi
   const gz = readdirSync(boot).find((f) => /^xen-.*\.gz$/.test(f));
   if (!gz) throw new Error(`${pkg} holds no boot/xen-*.gz`);
   const out = join(boot, gz.replace(/\.gz$/, ""));
-  if (!existsSync(out)) writeFileSync(out, gunzipSync(readFileSync(join(boot, gz))));
+  if (!existsSync(out)) {
+    // Written aside and renamed: another process may be looking for it meanwhile.
+    const part = `${out}.${process.pid}.part`;
+    writeFileSync(part, gunzipSync(readFileSync(join(boot, gz))));
+    renameSync(part, out);
+  }
   return out;
 }
 

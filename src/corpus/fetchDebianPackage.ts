@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { withFileLock } from "../_internals/fileLock.js";
 
 const run = promisify(execFile);
 
@@ -15,11 +16,13 @@ export function corpusDir(): string {
   return dir;
 }
 
+/** linux-image-amd64 is; versioned names (linux-image-6.1.0-56-amd64) and the rest are not. */
+const isMetapackage = (name: string): boolean => name.startsWith("linux-image-") && !/-\d+\.\d+/.test(name);
+
 /** Follow a metapackage (linux-image-amd64) to the versioned package it depends on. */
-async function resolvePackage(name: string): Promise<string> {
-  // Versioned names (linux-image-6.1.0-56-amd64) are already concrete.
-  if (!name.startsWith("linux-image-") || /-\d+\.\d+/.test(name)) return name;
-  const { stdout } = await run("apt-cache", ["depends", "--no-recommends", "--no-suggests", name], { timeout: 60_000 });
+async function resolvePackage(name: string, aptOptions: string[]): Promise<string> {
+  if (!isMetapackage(name)) return name;
+  const { stdout } = await run("apt-cache", [...aptOptions, "depends", "--no-recommends", "--no-suggests", name], { timeout: 60_000 });
   const dep = /Depends:\s*(linux-image-[0-9][^\s]*)/.exec(stdout)?.[1];
   return dep ?? name;
 }
@@ -53,14 +56,26 @@ async function suiteAptOptions(suite: string): Promise<string[]> {
     "-o", "Dir::Cache::srcpkgcache=",
     "-o", "APT::Architecture=amd64",
   ];
-  const stamp = join(dir, "updated");
-  const fresh = existsSync(stamp) && Date.now() - statSync(stamp).mtimeMs < 24 * 3600_000;
-  if (!fresh) {
-    // flock: test workers may fetch at once, and apt locks its lists folder.
-    await run("flock", [join(dir, "lock"), "apt-get", ...options, "update", "-qq"], { timeout: 600_000 });
+  // Test workers may fetch at once, and apt locks its lists folder.
+  await withFileLock(join(dir, "update.lock"), async () => {
+    const stamp = join(dir, "updated");
+    if (existsSync(stamp) && Date.now() - statSync(stamp).mtimeMs < 24 * 3600_000) return;
+    // --error-on=any: an unreachable mirror is an error, not empty lists stamped as fresh.
+    try {
+      await run("apt-get", [...options, "--error-on=any", "update", "-qq"], { timeout: 600_000 });
+    } catch (err) {
+      // Lists read before still name packages (and old versions stay in the archive's pool for a while).
+      if (readdirSync(lists).some((f) => f.includes("_Packages"))) return;
+      throw err;
+    }
     writeFileSync(stamp, "");
-  }
+  });
   return options;
+}
+
+/** Lists older than a day, or that did not offer a package, are read again next time. */
+function forgetLists(suite: string): void {
+  rmSync(join(corpusDir(), ".apt", suite, "updated"), { force: true });
 }
 
 export interface FetchedPackage {
@@ -77,24 +92,35 @@ export interface FetchedPackage {
  */
 export async function fetchDebianPackage(name: string, opts: { suite?: string } = {}): Promise<FetchedPackage> {
   const dir = corpusDir();
-  const pkg = await resolvePackage(name);
+  // A package already here needs no apt at all (and no network); a metapackage is first followed.
+  if (!isMetapackage(name) && existsSync(join(dir, name, ".complete"))) return { name, root: join(dir, name) };
+  const aptOptions = opts.suite ? await suiteAptOptions(opts.suite) : [];
+  const pkg = await resolvePackage(name, aptOptions);
   const root = join(dir, pkg);
   if (existsSync(join(root, ".complete"))) return { name: pkg, root };
-  const work = join(dir, `.download-${pkg}-${process.pid}`);
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
-  try {
-    const aptOptions = opts.suite ? await suiteAptOptions(opts.suite) : [];
-    await run("apt-get", [...aptOptions, "download", pkg], { cwd: work, timeout: 600_000 });
-    const deb = readdirSync(work).find((f) => f.endsWith(".deb"));
-    if (!deb) throw new Error(`apt-get download ${pkg} produced no .deb`);
-    const unpacked = join(work, "root");
-    await run("dpkg-deb", ["-x", join(work, deb), unpacked], { timeout: 600_000 });
-    await run("touch", [join(unpacked, ".complete")]);
-    rmSync(root, { recursive: true, force: true });
-    renameSync(unpacked, root);
-    return { name: pkg, root };
-  } finally {
+  // One process fetches a package; the others wait for it and find it there.
+  return withFileLock(join(dir, `.lock-${pkg}`), async () => {
+    if (existsSync(join(root, ".complete"))) return { name: pkg, root };
+    const work = join(dir, `.download-${pkg}-${process.pid}`);
     rmSync(work, { recursive: true, force: true });
-  }
+    mkdirSync(work, { recursive: true });
+    try {
+      try {
+        await run("apt-get", [...aptOptions, "download", pkg], { cwd: work, timeout: 600_000 });
+      } catch (err) {
+        if (opts.suite) forgetLists(opts.suite);
+        throw err;
+      }
+      const deb = readdirSync(work).find((f) => f.endsWith(".deb"));
+      if (!deb) throw new Error(`apt-get download ${pkg} produced no .deb`);
+      const unpacked = join(work, "root");
+      await run("dpkg-deb", ["-x", join(work, deb), unpacked], { timeout: 600_000 });
+      writeFileSync(join(unpacked, ".complete"), "");
+      rmSync(root, { recursive: true, force: true });
+      renameSync(unpacked, root);
+      return { name: pkg, root };
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
 }
