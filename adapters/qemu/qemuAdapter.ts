@@ -164,7 +164,8 @@ async function bootOnce(c: BootCase, variant: string): Promise<Observation> {
       await gdb.interrupt().catch(() => undefined);
       const regs = await qmp.hmp("info registers").catch(() => "");
       const eip = /EIP=([0-9a-f]+)|RIP=([0-9a-f]+)/.exec(regs);
-      const at = eip ? parseInt(eip[1] ?? eip[2]!, 16) : undefined;
+      // RIP may be a 64-bit address: BigInt keeps it exact.
+      const at = eip ? BigInt(`0x${eip[1] ?? eip[2]}`) : undefined;
       return {
         ...base,
         outcome: "timeout",
@@ -300,9 +301,9 @@ export const qemuAdapter: Adapter = {
  * the kernel's segments means it runs the image's own bytes without having passed its
  * entry, so the loader most likely entered the image somewhere else.
  */
-export function whereTheCpuIs(c: BootCase, eip: number | undefined): string {
+export function whereTheCpuIs(c: BootCase, eip: bigint | undefined): string {
   if (eip === undefined) return "the CPU is at an unknown address";
-  const seg = c.kernel.segments.findIndex((s) => eip >= s.paddr && eip < s.paddr + s.memsz);
+  const seg = c.kernel.segments.findIndex((s) => eip >= BigInt(s.paddr) && eip < BigInt(s.paddr + s.memsz));
   if (seg < 0) return `the CPU is at 0x${eip.toString(16)}`;
   const s = c.kernel.segments[seg]!;
   return `the CPU is at 0x${eip.toString(16)}, inside the kernel's segment ${seg} (0x${s.paddr.toString(16)}+0x${s.memsz.toString(16)}): the loader may have entered the image elsewhere than the note's entry`;

@@ -40,15 +40,19 @@ function messageKind(m: string | null): string {
   return (m ?? "").split("\n")[0]!.replace(/0x[0-9a-f]+|\b[0-9a-f]*\d[0-9a-f]*\b|\d+/gi, "#").slice(0, 120);
 }
 
+/** How many tags may narrow a group: few cases can share tags by chance, so those get one at most. */
+const tagsFor = (g: Group): number => (g.cases.length < 3 ? 1 : 2);
+
 /**
- * A group no tag narrows may be several deviations with one requirement (a loader
- * refusing valid images for three different reasons): then one group per kind of
- * message, each narrowed on its own. Otherwise the group as it is.
+ * A group whose narrowest condition still covers cases that passed may be several
+ * deviations under one requirement (a loader refusing valid images for three different
+ * reasons): then one group per kind of message, each narrowed on its own, and kinds the
+ * same condition narrows joined again. Otherwise the group as it is.
  */
-function narrowed(g: Group, judgedHere: CaseRecord[]): Group[] {
-  const when = condition(g.cases, judgedHere);
+function narrowed(g: Group, judgedHere: CaseRecord[]): { g: Group; when: string[] }[] {
+  const when = condition(g.cases, judgedHere, tagsFor(g));
   const covered = judgedHere.filter((c) => when.every((t) => c.tags.includes(t))).length;
-  if (when.length > 0 || covered === g.cases.length) return [g];
+  if (covered === g.cases.length) return [{ g, when }];
   const parts = new Map<string, Group>();
   g.cases.forEach((c, i) => {
     const k = messageKind(g.messages[i]!);
@@ -57,16 +61,16 @@ function narrowed(g: Group, judgedHere: CaseRecord[]): Group[] {
     p.cases.push(c);
     p.messages.push(g.messages[i]!);
   });
-  if (parts.size === 1) return [g];
-  // Kinds that the same tags narrow are one deviation again.
-  const byWhen = new Map<string, Group>();
+  if (parts.size === 1) return [{ g, when }];
+  const byWhen = new Map<string, { g: Group; when: string[] }>();
   for (const p of parts.values()) {
-    const k = JSON.stringify(condition(p.cases, judgedHere));
+    const w = condition(p.cases, judgedHere, tagsFor(p));
+    const k = JSON.stringify(w);
     const m = byWhen.get(k);
-    if (!m) byWhen.set(k, p);
+    if (!m) byWhen.set(k, { g: p, when: w });
     else {
-      m.cases.push(...p.cases);
-      m.messages.push(...p.messages);
+      m.g.cases.push(...p.cases);
+      m.g.messages.push(...p.messages);
     }
   }
   return [...byWhen.values()];
@@ -129,8 +133,7 @@ export function deriveExpectations(results: Results, adapter: string): Expectati
     }
     for (const whole of groups.values()) {
       const judgedHere = cases.filter((c) => judged.get(whole.requirement)?.has(c.caseId) && !caseLevelIds.has(c.caseId));
-      for (const g of narrowed(whole, judgedHere)) {
-        const when = condition(g.cases, judgedHere);
+      for (const { g, when } of narrowed(whole, judgedHere)) {
         const covered = judgedHere.filter((c) => when.every((t) => c.tags.includes(t)));
         const allow: Expectation["allow"] = [g.status as Expectation["allow"][number]];
         // Where the condition also covers cases that passed, passing stays allowed; and a

@@ -29,12 +29,15 @@ export function caseTags(c: BootCase): string[] {
       if (i === r.notes.length - 1) tags.add("entry-note-last");
       if (notes.indexOf(r) > 0) tags.add("entry-note-not-first-segment");
     }
-    // SUPPORTED_FEATURES (type 17) without XENFEAT_dom0 (bit 11, xen/include/public/features.h):
-    // the kernel says it cannot be a dom0, which Xen's dom0 builder may heed.
-    for (const r of notes) {
-      for (const n of r.notes) {
-        if (n.name === "Xen" && n.type === 17 && n.desc.length >= 4 && (n.desc[1]! & 0x08) === 0) tags.add("supported-features-without-dom0");
-      }
+    // SUPPORTED_FEATURES (type 17) words, OR-ed over every such note as Xen's libelf does,
+    // without XENFEAT_dom0 (bit 11, xen/include/public/features.h): the kernel says it
+    // cannot be a dom0, which Xen's dom0 builder heeds. A descriptor that is not whole
+    // 32-bit words counts as 0.
+    const features = notes.flatMap((r) => r.notes).filter((n) => n.name === "Xen" && n.type === 17);
+    if (features.length > 0) {
+      let word0 = 0;
+      for (const n of features) if (n.desc.length >= 4 && n.desc.length % 4 === 0) word0 |= n.desc[0]! | (n.desc[1]! << 8);
+      if ((word0 & 0x800) === 0) tags.add("supported-features-without-dom0");
     }
     if (a.facts.reloc) tags.add("reloc-note");
     if (a.elf.programHeaders.some((p) => p.type === 1 && p.vaddr !== p.paddr)) tags.add("vaddr-differs");

@@ -66,9 +66,11 @@ describe("a TIMEOUT says where the CPU is", () => {
     const { exampleCase } = await import("../../generators/exampleCase.js");
     const c = exampleCase("where", { plan: { segments: [{ gapPages: 0, filesz: 4096, tail: 4096, flags: "RX" }] } });
     const s = c.kernel.segments[0]!;
-    expect(whereTheCpuIs(c, s.paddr + 4096 + 16)).toBe(`the CPU is at 0x${(s.paddr + 4096 + 16).toString(16)}, inside the kernel's segment 0 (0x${s.paddr.toString(16)}+0x2000): the loader may have entered the image elsewhere than the note's entry`);
-    expect(whereTheCpuIs(c, s.paddr + 8192)).toBe(`the CPU is at 0x${(s.paddr + 8192).toString(16)}`);
-    expect(whereTheCpuIs(c, 0xfff0)).toBe("the CPU is at 0xfff0");
+    expect(whereTheCpuIs(c, BigInt(s.paddr + 4096 + 16))).toBe(`the CPU is at 0x${(s.paddr + 4096 + 16).toString(16)}, inside the kernel's segment 0 (0x${s.paddr.toString(16)}+0x2000): the loader may have entered the image elsewhere than the note's entry`);
+    expect(whereTheCpuIs(c, BigInt(s.paddr + 8192))).toBe(`the CPU is at 0x${(s.paddr + 8192).toString(16)}`);
+    expect(whereTheCpuIs(c, 0xfff0n)).toBe("the CPU is at 0xfff0");
     expect(whereTheCpuIs(c, undefined)).toBe("the CPU is at an unknown address");
+    // A 64-bit RIP stays exact.
+    expect(whereTheCpuIs(c, 0xffffffff81000123n)).toBe("the CPU is at 0xffffffff81000123");
   });
 });

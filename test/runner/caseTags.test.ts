@@ -24,4 +24,14 @@ describe("caseTags", () => {
     expect(caseTags(exampleCase("nocmd", { cmdline: null }))).toContain("no-cmdline");
     expect(caseTags(exampleCase("empty", { cmdline: "" }))).toContain("empty-cmdline");
   });
+
+  it("marks SUPPORTED_FEATURES without XENFEAT_dom0, over every such note together", () => {
+    const features = (word: number) => ({ name: "Xen", type: 17, desc: new Uint8Array(new Uint32Array([word]).buffer) });
+    const tags = (...words: number[]) => caseTags(exampleCase("f", { plan: { notesBefore: words.map(features) } }));
+    expect(tags(0x1)).toContain("supported-features-without-dom0");
+    expect(tags(0x801)).not.toContain("supported-features-without-dom0");
+    // One note with the bit is enough: Xen ORs them.
+    expect(tags(0x1, 0x800)).not.toContain("supported-features-without-dom0");
+    expect(tags()).not.toContain("supported-features-without-dom0");
+  });
 });
