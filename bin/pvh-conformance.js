@@ -9,5 +9,13 @@ if (!existsSync(fileURLToPath(main))) {
   process.stderr.write("pvh-conformance: not built yet; run `npm install` or `npm run build` in the package folder\n");
   process.exit(2);
 }
+// Ctrl-C, a CI job's cancel, `kill`: end through process.exit(), so that the 'exit'
+// hooks kill the VMMs still running and remove their temporary folders.
+for (const [signal, number] of [["SIGINT", 2], ["SIGTERM", 15], ["SIGHUP", 1]]) {
+  process.once(signal, () => {
+    process.stderr.write(`pvh-conformance: ${signal}: stopping the VMMs still running\n`);
+    process.exit(128 + number);
+  });
+}
 const { main: run } = await import(main.href);
 process.exitCode = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });

@@ -1,21 +1,37 @@
 import type { ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
 
 const live = new Set<ChildProcess>();
+const dirs = new Set<string>();
 let hooked = false;
+
+function hook(): void {
+  if (hooked) return;
+  hooked = true;
+  // 'exit' runs on a normal end and on process.exit(), which the CLI's SIGINT/SIGTERM
+  // handlers call: kill what is left, remove what was not yet removed.
+  process.once("exit", () => {
+    for (const c of live) c.kill("SIGKILL");
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+}
 
 /**
  * Every VMM process an adapter starts is registered here, so none outlives the
- * suite: on exit (including Ctrl-C through the CLI's signal handlers) the rest are killed.
+ * suite: on exit (including Ctrl-C or a SIGTERM through the CLI's signal handlers)
+ * the rest are killed.
  */
 export function trackChild(child: ChildProcess): void {
+  hook();
   live.add(child);
   child.once("exit", () => live.delete(child));
-  if (!hooked) {
-    hooked = true;
-    process.once("exit", () => {
-      for (const c of live) c.kill("SIGKILL");
-    });
-  }
+}
+
+/** A temporary folder an adapter removes itself when done; on an early exit it is removed here. Returns the untrack function. */
+export function trackTempDir(dir: string): () => void {
+  hook();
+  dirs.add(dir);
+  return () => void dirs.delete(dir);
 }
 
 export function liveChildren(): number {

@@ -11,7 +11,7 @@ import { GIB, MIB, type Capabilities } from "../../src/model/Capabilities.js";
 import { moduleBytes } from "../../src/model/moduleBytes.js";
 import type { Observation } from "../../src/model/Observation.js";
 import type { Adapter, AdapterOptions, Availability, Variant } from "../Adapter.js";
-import { trackChild } from "../_internals/children.js";
+import { trackChild, trackTempDir } from "../_internals/children.js";
 import { findOnPath } from "../_internals/findOnPath.js";
 import { GdbClient, GdbTimeout } from "./GdbClient.js";
 import { parseInfoRegisters, parseMemoryMap } from "./parseInfoRegisters.js";
@@ -84,6 +84,7 @@ async function bootOnce(c: BootCase, variant: string): Promise<Observation> {
   const bin = findBinary();
   if (!bin) throw new Error("qemu-system-x86_64 not found");
   const dir = mkdtempSync(join(tmpdir(), `pvh-qemu-${process.pid}-`));
+  const untrackDir = trackTempDir(dir);
   const base = { adapter: "qemu", variant } as const;
   let gdb: GdbClient | undefined;
   let qmp: QmpClient | undefined;
@@ -224,6 +225,7 @@ async function bootOnce(c: BootCase, variant: string): Promise<Observation> {
       clearTimeout(t);
     }
     rmSync(dir, { recursive: true, force: true });
+    untrackDir();
   }
 }
 

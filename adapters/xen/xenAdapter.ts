@@ -10,7 +10,7 @@ import { MIB, type Capabilities } from "../../src/model/Capabilities.js";
 import { moduleBytes } from "../../src/model/moduleBytes.js";
 import type { Observation } from "../../src/model/Observation.js";
 import type { Adapter, AdapterOptions } from "../Adapter.js";
-import { trackChild } from "../_internals/children.js";
+import { trackChild, trackTempDir } from "../_internals/children.js";
 import { findOnPath } from "../_internals/findOnPath.js";
 import { xenArgs } from "./xenArgs.js";
 import { DEFAULT_XEN_RELEASE, isXenRelease, XEN_RELEASES, xenImage, xenRelocates, xenVersion, type XenRelease } from "./xenImage.js";
@@ -93,6 +93,7 @@ async function boot(c: BootCase, variant: string): Promise<Observation> {
   if (!qemu) throw new Error("qemu-system-x86_64 not found");
   const xen = await xenPath();
   const dir = mkdtempSync(join(tmpdir(), `pvh-xen-${process.pid}-`));
+  const untrackDir = trackTempDir(dir);
   const base = { adapter: "xen", variant } as const;
   try {
     writeFileSync(join(dir, "kernel.elf"), c.kernelImage);
@@ -161,6 +162,7 @@ async function boot(c: BootCase, variant: string): Promise<Observation> {
     return { ...observation, unjudgeable: unseen };
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    untrackDir();
   }
 }
 

@@ -1,5 +1,5 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -120,4 +120,31 @@ describe("the installed command", () => {
     const r = spawnSync("node", [bin, "check-image", good], { encoding: "utf8" });
     expect(r.status).toBe(0);
   });
+});
+
+describe("stopping the command", () => {
+  const bin = join(packageRoot(), "bin", "pvh-conformance.js");
+  const built = existsSync(join(packageRoot(), "dist", "src", "cli", "main.js"));
+  const qemu = spawnSync("qemu-system-x86_64", ["--version"]).status === 0;
+  if (inCI && !qemu) throw new Error("CI: qemu-system-x86_64 is missing; .ci/run must install it");
+  it.skipIf(!built || !qemu)("SIGTERM in the middle of QEMU boots leaves no QEMU process and no temporary folder", async () => {
+    const out = mkdtempSync(join(tmpdir(), "pvh-sig-"));
+    const child = spawn("node", [bin, "run", "--adapter", "qemu", "--machine", "pc", "--cases", "200", "--seed", "3", "-q", "--out", out], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const prefix = `pvh-qemu-${child.pid}-`;
+    // Wait for a boot in flight: its temporary folder exists.
+    const t0 = Date.now();
+    while (!readdirSync(tmpdir()).some((f) => f.startsWith(prefix)) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 20));
+    expect(readdirSync(tmpdir()).some((f) => f.startsWith(prefix))).toBe(true);
+    const gone = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    child.kill("SIGTERM");
+    expect(await gone).toBe(143);
+    expect(stderr).toContain("SIGTERM: stopping the VMMs still running");
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith(prefix))).toEqual([]);
+    // No QEMU left whose files were in one of those folders.
+    const ps = spawnSync("ps", ["-eo", "args"], { encoding: "utf8" }).stdout;
+    expect(ps.split("\n").filter((l) => l.includes(prefix))).toEqual([]);
+    rmSync(out, { recursive: true, force: true });
+  }, 120_000);
 });
