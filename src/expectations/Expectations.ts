@@ -17,14 +17,20 @@ export const Expectation = z
   .strict();
 export type Expectation = z.infer<typeof Expectation>;
 
+const GeneratedFrom = z
+  .object({ seed: z.number().int(), cases: z.number().int(), suiteVersion: z.string(), finishedAt: z.string() })
+  .strict();
+
 export const ExpectationsFile = z
   .object({
     format: z.literal("pvh-conformance/expectations@1"),
     adapter: z.string(),
     version: z.string().describe("the implementation's version string these were made from"),
-    generatedFrom: z
-      .object({ seed: z.number().int(), cases: z.number().int(), suiteVersion: z.string(), finishedAt: z.string() })
-      .strict(),
+    generatedFrom: GeneratedFrom,
+    mergedFrom: z
+      .array(GeneratedFrom.extend({ variants: z.array(z.string()).min(1) }).strict())
+      .optional()
+      .describe("later runs whose entries replaced those of their variants (update-expectations --merge)"),
     expectations: z.array(Expectation),
   })
   .strict();

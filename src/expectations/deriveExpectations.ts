@@ -165,3 +165,23 @@ export function deriveExpectations(results: Results, adapter: string): Expectati
     expectations: [...merged.values()].sort((a, b) => a.requirement.localeCompare(b.requirement)),
   };
 }
+
+/**
+ * The file `into` with the entries of the variants `fresh` was made from replaced by
+ * fresh's, the others kept as they were: how a campaign on some variants (KVM, say)
+ * joins the file of another. Both must be of one adapter and one major.minor version.
+ */
+export function mergeExpectations(into: ExpectationsFile, fresh: ExpectationsFile, variants: string[]): ExpectationsFile {
+  if (into.adapter !== fresh.adapter) throw new Error(`cannot merge expectations of ${fresh.adapter} into a file of ${into.adapter}`);
+  const mm = (v: string): string | undefined => /\d+\.\d+/.exec(v)?.[0];
+  if (mm(into.version) !== mm(fresh.version)) throw new Error(`cannot merge expectations of "${fresh.version}" into a file made from "${into.version}"`);
+  const replaced = new Set(variants);
+  const kept = into.expectations
+    .map((e) => ({ ...e, variants: e.variants.filter((v) => !replaced.has(v)) }))
+    .filter((e) => e.variants.length > 0);
+  return {
+    ...into,
+    mergedFrom: [...(into.mergedFrom ?? []).map((m) => ({ ...m, variants: m.variants.filter((v) => !replaced.has(v)) })).filter((m) => m.variants.length > 0), { ...fresh.generatedFrom, variants }],
+    expectations: [...kept, ...fresh.expectations],
+  };
+}

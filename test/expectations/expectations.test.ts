@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { applyExpectations } from "../../src/expectations/applyExpectations.js";
-import { deriveExpectations } from "../../src/expectations/deriveExpectations.js";
+import { deriveExpectations, mergeExpectations } from "../../src/expectations/deriveExpectations.js";
 import { readExpectations, writeExpectations } from "../../src/expectations/expectationsIo.js";
 import type { CaseRecord, ResultRecord, Results } from "../../src/results/Results.js";
 import { writeResults } from "../../src/results/writeResults.js";
@@ -100,6 +100,25 @@ describe("expectations", () => {
     expect(e.map((x) => x.reason.split(":")[0])).toEqual(["FAIL in 15 of 15 covered cases", "FAIL in 15 of 15 covered cases"]);
     expect(e[0]!.reason).toContain("reason A");
     expect(applyExpectations(r, [deriveExpectations(r, "fake")]).unexpectedBad).toEqual([]);
+  });
+
+  it("--merge: another run's variants replace theirs and keep the rest, listed under mergedFrom", () => {
+    const tcg = { ...exp, expectations: [
+      { requirement: "pvh.cpu.tr", variants: ["v", "w"], when: [], allow: ["FAIL" as const], reason: "tcg" },
+      { requirement: "pvh.cpu.cs", variants: ["w"], when: [], allow: ["FAIL" as const], reason: "tcg only w" },
+    ] };
+    const kvm = { ...exp, generatedFrom: { ...exp.generatedFrom, seed: 9 }, expectations: [{ requirement: "pvh.cpu.tr", variants: ["w"], when: ["odd"], allow: ["FAIL" as const], reason: "kvm" }] };
+    const m = mergeExpectations(tcg, kvm, ["w"]);
+    expect(m.expectations).toEqual([
+      { requirement: "pvh.cpu.tr", variants: ["v"], when: [], allow: ["FAIL"], reason: "tcg" },
+      { requirement: "pvh.cpu.tr", variants: ["w"], when: ["odd"], allow: ["FAIL"], reason: "kvm" },
+    ]);
+    expect(m.generatedFrom).toEqual(tcg.generatedFrom);
+    expect(m.mergedFrom).toEqual([{ ...kvm.generatedFrom, variants: ["w"] }]);
+    // Merging w again replaces the record of the first merge.
+    expect(mergeExpectations(m, kvm, ["w"]).mergedFrom).toEqual([{ ...kvm.generatedFrom, variants: ["w"] }]);
+    expect(() => mergeExpectations(tcg, { ...kvm, adapter: "other" }, ["w"])).toThrow(/cannot merge/);
+    expect(() => mergeExpectations(tcg, { ...kvm, version: "fake 2.0" }, ["w"])).toThrow(/cannot merge/);
   });
 
   it("a deviation seen in few cases is allowed, not demanded", () => {
