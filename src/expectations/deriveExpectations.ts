@@ -154,7 +154,7 @@ export function deriveExpectations(results: Results, adapter: string): Expectati
   for (const e of out) {
     const k = JSON.stringify([e.requirement, e.when, e.allow]);
     const m = merged.get(k);
-    if (m) m.variants.push(...e.variants);
+    if (m) m.variants.push(...e.variants.filter((v) => !m.variants.includes(v)));
     else merged.set(k, { ...e, variants: [...e.variants] });
   }
   return {
