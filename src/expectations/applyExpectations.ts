@@ -15,7 +15,8 @@ export interface GateReport {
   noFileForVersion: string[];
 }
 
-const majorMinor = (v: string): string | undefined => /\d+\.\d+/.exec(v)?.[0];
+/** "7.2" of "QEMU emulator version 7.2.22 (Debian ...)": what a file and a run must share at least. */
+export const majorMinor = (v: string): string | undefined => /\d+\.\d+/.exec(v)?.[0];
 
 /**
  * The file that speaks for an adapter at a version: the one made from that version

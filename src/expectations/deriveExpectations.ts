@@ -1,4 +1,5 @@
 import type { CaseRecord, ResultRecord, Results } from "../results/Results.js";
+import { majorMinor } from "./applyExpectations.js";
 import type { Expectation, ExpectationsFile } from "./Expectations.js";
 
 const BAD = new Set(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
@@ -173,8 +174,7 @@ export function deriveExpectations(results: Results, adapter: string): Expectati
  */
 export function mergeExpectations(into: ExpectationsFile, fresh: ExpectationsFile, variants: string[]): ExpectationsFile {
   if (into.adapter !== fresh.adapter) throw new Error(`cannot merge expectations of ${fresh.adapter} into a file of ${into.adapter}`);
-  const mm = (v: string): string | undefined => /\d+\.\d+/.exec(v)?.[0];
-  if (mm(into.version) !== mm(fresh.version)) throw new Error(`cannot merge expectations of "${fresh.version}" into a file made from "${into.version}"`);
+  if (majorMinor(into.version) !== majorMinor(fresh.version)) throw new Error(`cannot merge expectations of "${fresh.version}" into a file made from "${into.version}"`);
   const replaced = new Set(variants);
   const kept = into.expectations
     .map((e) => ({ ...e, variants: e.variants.filter((v) => !replaced.has(v)) }))

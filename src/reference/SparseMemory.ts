@@ -100,7 +100,9 @@ export class SparseMemory implements GuestMemory {
     const last = Math.floor((addr + bytes.length - 1) / PAGE);
     if (last > first && this.allFresh(first, last)) {
       // The usual case (a segment, a module): one allocation, one copy, and only the
-      // bytes around the write zeroed, rather than zero-filling pages about to be overwritten.
+      // bytes around the write zeroed, rather than zero-filling pages about to be
+      // overwritten. The pages lie end to end in it, so later reads and CRCs over them
+      // are single runs.
       const block = new Uint8Array(Buffer.allocUnsafeSlow((last - first + 1) * PAGE).buffer);
       const at = addr - first * PAGE;
       block.fill(0, 0, at);
@@ -109,19 +111,7 @@ export class SparseMemory implements GuestMemory {
       for (let pn = first; pn <= last; pn++) this.pages.set(pn, block.subarray((pn - first) * PAGE, (pn - first + 1) * PAGE));
       return;
     }
-    // Pages this write creates share one allocation, end to end, so that later reads
-    // and CRCs over them are single runs.
-    let fresh = 0;
-    for (let pn = first; pn <= last; pn++) if (!this.pages.has(pn)) fresh++;
-    if (fresh > 1) {
-      const block = new Uint8Array(fresh * PAGE);
-      let at = 0;
-      for (let pn = first; pn <= last; pn++) {
-        if (this.pages.has(pn)) continue;
-        this.pages.set(pn, block.subarray(at, at + PAGE));
-        at += PAGE;
-      }
-    }
+    // Over pages already written: page by page.
     let done = 0;
     while (done < bytes.length) {
       const a = addr + done;
