@@ -32,6 +32,7 @@ describe("caseTags", () => {
     expect(tags(0x801)).not.toContain("supported-features-without-dom0");
     // One note with the bit is enough: Xen ORs them.
     expect(tags(0x1, 0x800)).not.toContain("supported-features-without-dom0");
+    expect(tags(0x800, 0x1)).not.toContain("supported-features-without-dom0");
     expect(tags()).not.toContain("supported-features-without-dom0");
   });
 });
