@@ -74,4 +74,11 @@ article.rec dt { color: var(--muted); }
 article.rec dd { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 article.rec code.cmd { display: block; background: #f6f8fa; border: 1px solid var(--line); padding: 3px 6px; white-space: pre-wrap; overflow-wrap: anywhere; user-select: all; }
 .more { color: var(--muted); font-style: italic; }
+section.differential { margin-top: 24px; max-width: 1100px; }
+section.differential h3 { font-size: 14px; margin: 12px 0 4px; }
+table.diffs { border-collapse: collapse; }
+table.diffs th, table.diffs td { border: 1px solid var(--line); padding: 2px 8px; text-align: left; }
+table.diffs td.n { text-align: right; font-variant-numeric: tabular-nums; }
+p.unexplained { color: #82071e; margin: 6px 0 2px; }
+ul.unexplained { margin: 0; padding-left: 20px; overflow-wrap: anywhere; }
 `;

@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { summarizeDivergences } from "../../src/differential/summarizeDivergences.js";
 import type { Results } from "../../src/results/Results.js";
 import { matrixModel } from "./matrixModel.js";
 import { matrixScript } from "./matrixScript.js";
@@ -70,7 +71,7 @@ ${LEGEND.map(([k, l, m]) => `<li><span class="swatch k-${k}">${escapeHtml(l)}</s
 <tbody></tbody>
 </table>
 <noscript><p>The matrix is drawn by the page's own inline script; results.json holds the same data.</p></noscript>
-</main>
+${differentialSection(results)}</main>
 <aside class="detail" id="detail" hidden aria-label="cell detail">
 <button type="button" class="close" id="detail-close">close</button>
 <div id="detail-body"></div>
@@ -79,6 +80,39 @@ ${LEGEND.map(([k, l, m]) => `<li><span class="swatch k-${k}">${escapeHtml(l)}</s
 <script>${matrixScript}</script>
 </body>
 </html>
+`;
+}
+
+/** Unexplained divergences listed per variant; the rest are in results.json. */
+const UNEXPLAINED_SHOWN = 20;
+
+/**
+ * Where each adapter variant did otherwise than the reference loader on the same
+ * cases, drawn on the server (static markup, no script). Empty when nothing was compared.
+ */
+function differentialSection(results: Results): string {
+  const variants = summarizeDivergences(results);
+  if (variants.length === 0) return "";
+  const parts = variants.map((v) => {
+    const name = `${v.adapter}/${v.variant}`;
+    const rows = v.fields.map((f) => `<tr><td>${escapeHtml(f.field)}</td><td><code>${escapeHtml(f.requirement)}</code></td><td class="n">${f.cases}</td></tr>`).join("\n");
+    const table = v.fields.length
+      ? `<table class="diffs"><thead><tr><th scope="col">field</th><th scope="col">requirement</th><th scope="col">cases</th></tr></thead><tbody>\n${rows}\n</tbody></table>`
+      : "";
+    const unexplained = v.unexplained.length
+      ? `<p class="unexplained">${v.unexplained.length} divergence${v.unexplained.length === 1 ? "" : "s"} no failing check explains (a check the suite lacks, or a fault in the reference loader):</p>
+<ul class="unexplained">${v.unexplained
+          .slice(0, UNEXPLAINED_SHOWN)
+          .map((d) => `<li><code>${escapeHtml(d.caseId)}</code> ${escapeHtml(d.field)}: reference ${escapeHtml(d.reference)}, ${escapeHtml(v.adapter)} ${escapeHtml(d.other)} (<code>${escapeHtml(d.requirement)}</code> did not fail)</li>`)
+          .join("\n")}</ul>`
+      : "";
+    return `<div class="variant" data-variant="${escapeHtml(name)}"><h3>${escapeHtml(name)}: ${v.diverging} of ${v.compared} cases differ</h3>\n${table}\n${unexplained}</div>`;
+  });
+  return `<section class="differential" id="differential" aria-label="against the reference loader">
+<h2>Against the reference loader</h2>
+<p>Every case was also loaded by the suite's reference loader. These are the fields the ABI defines where an adapter did otherwise, each blamed on the requirement that defines it; a divergence is explained when that requirement's check failed on the same case.</p>
+${parts.join("\n")}
+</section>
 `;
 }
 

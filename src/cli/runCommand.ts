@@ -7,6 +7,7 @@ import { adapters, findAdapter } from "../../adapters/registry.js";
 import { isXenRelease } from "../../adapters/xen/xenImage.js";
 import { packageRoot } from "../_internals/packageRoot.js";
 import type { Results } from "../results/Results.js";
+import { summarizeDivergences } from "../differential/summarizeDivergences.js";
 import { writeResults } from "../results/writeResults.js";
 import { applyExpectations, expectationsFileFor } from "../expectations/applyExpectations.js";
 import { readExpectations } from "../expectations/expectationsIo.js";
@@ -55,6 +56,10 @@ options:
                       example by name: --case example:NAME
   --skip-examples     run only generated cases, not the boundary examples
   --skip-allure       write allure-results/ but not the HTML report
+  --skip-differential do not also load each case with the reference loader; by
+                      default every other adapter's cases record where they
+                      differ from it (results.json "divergences", the summary
+                      and the matrix page)
   --kernel FILE       test the loaders on this kernel (ELF, or bzImage whose vmlinux
                       is booted) instead of generated ones: its PVH entry is
                       captured by the debugger and every check applies
@@ -187,7 +192,22 @@ function summary(results: Results): string {
     }
     if (unexercised.length) lines.push(`  note: no case exercised these "must" requirements: ${unexercised.join(", ")}`);
   }
+  lines.push(...divergenceSummary(results));
   return lines.join("\n") + "\n";
+}
+
+/** Per variant: how often it differed from the reference loader, by field, and any divergence no failing check explains. */
+function divergenceSummary(results: Results): string[] {
+  const lines: string[] = [];
+  for (const v of summarizeDivergences(results)) {
+    lines.push(`\n${v.adapter}/${v.variant} against the reference loader: ${v.diverging} of ${v.compared} cases differ on an ABI-defined field`);
+    for (const f of v.fields) lines.push(`  ${String(f.cases).padStart(6)}  ${f.field} (${f.requirement})`);
+    if (v.unexplained.length) {
+      lines.push(`  ${v.unexplained.length} divergence(s) no failing check explains (a missing check, or a reference-loader fault):`);
+      for (const d of v.unexplained.slice(0, 5)) lines.push(`    ${d.caseId}: ${d.field}: reference ${d.reference}, ${v.adapter} ${d.other} (${d.requirement} did not fail)`);
+    }
+  }
+  return lines;
 }
 
 /** `--qemu-arg -L` is the natural spelling, but parseArgs reads "-L" as an option: glue the pair. */
@@ -254,6 +274,7 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
       case: { type: "string", multiple: true },
       shard: { type: "string" },
       "skip-examples": { type: "boolean" },
+      "skip-differential": { type: "boolean" },
       "skip-allure": { type: "boolean" },
       kernel: { type: "string" },
       append: { type: "string" },
@@ -358,6 +379,7 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
     ...(only ? { only } : {}),
     ...(shard ? { shard } : {}),
     examples,
+    differential: !values["skip-differential"],
     concurrency: jobs ?? Math.max(1, availableParallelism()),
     suiteVersion: suiteVersion(),
     command: ["pvh-conformance", "run", ...rawArgs],

@@ -22,6 +22,17 @@ export const ResultRecord = z
   .strict();
 export type ResultRecord = z.infer<typeof ResultRecord>;
 
+export const CaseDivergence = z
+  .object({
+    field: z.string().describe("the ABI-defined fact that differs, e.g. \"nr_modules\" or \"cs\""),
+    reference: z.string().describe("what the reference loader did"),
+    other: z.string().describe("what this adapter did"),
+    requirement: z.string().describe("the requirement whose text defines the field"),
+    explained: z.boolean().describe("whether that requirement's check failed on this adapter for this case; false points at a missing check or a reference-loader bug"),
+  })
+  .strict();
+export type CaseDivergence = z.infer<typeof CaseDivergence>;
+
 export const CaseRecord = z
   .object({
     caseId: z.string(),
@@ -36,6 +47,10 @@ export const CaseRecord = z
     command: z.array(z.string()).nullable(),
     summary: z.string().describe("what the case holds, in a line"),
     tags: z.array(z.string()).describe("facts of the case that expectations can name"),
+    divergences: z
+      .array(CaseDivergence)
+      .optional()
+      .describe("where this adapter's observation differs from the reference loader's on the same case; absent for the reference loader itself"),
   })
   .strict();
 export type CaseRecord = z.infer<typeof CaseRecord>;

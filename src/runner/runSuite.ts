@@ -8,6 +8,7 @@ import type { BootCase } from "../model/BootCase.js";
 import type { Observation } from "../model/Observation.js";
 import type { CaseRecord, ResultRecord, Results } from "../results/Results.js";
 import { loadSpec } from "../spec/loadSpec.js";
+import { divergencesFromReference } from "../differential/divergencesFromReference.js";
 import { caseTags } from "./caseTags.js";
 import { describeCase } from "./describeCase.js";
 
@@ -38,6 +39,12 @@ export interface RunSuiteOptions {
   examples?: boolean | string[];
   /** This machine's slice of the cases: shard `index` (1-based) of `count`. */
   shard?: { index: number; count: number };
+  /**
+   * Also load every case with the reference loader and record, per case, where the
+   * adapter's observation differs from it (CaseRecord.divergences). Not for the
+   * reference adapter itself. Default true.
+   */
+  differential?: boolean;
   /** Boots in flight at once per variant (adapters that run processes want the core count). */
   concurrency?: number;
   suiteVersion: string;
@@ -117,6 +124,8 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
             };
           });
           records.push(...recs);
+          const bad = recs.filter((r) => BAD.has(r.status));
+          const divergences = opts.differential !== false && adapter.id !== "reference" && !harnessError ? divergencesFromReference(bc, o, new Set(bad.map((r) => r.requirement))) : undefined;
           cases.push({
             caseId: bc.id,
             adapter: adapter.id,
@@ -128,8 +137,8 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
             command: o.command ?? null,
             summary: describeCase(bc),
             tags: caseTags(bc),
+            ...(divergences ? { divergences } : {}),
           });
-          const bad = recs.filter((r) => BAD.has(r.status));
           if (bad.length) {
             failing++;
             opts.onBadCase?.(bc, o, bad);

@@ -6,6 +6,9 @@ import { compareObservations } from "../../src/differential/compareObservations.
 import type { BootCase } from "../../src/model/BootCase.js";
 import { mutants } from "../../src/reference/mutants.js";
 import { referenceLoad } from "../../src/reference/referenceLoad.js";
+import { resultsValidator } from "../../src/results/writeResults.js";
+import { runSuite } from "../../src/runner/runSuite.js";
+import type { Adapter } from "../../adapters/Adapter.js";
 
 const caps = referenceAdapter.capabilities("v1");
 const SEED = 0x64696666;
@@ -43,4 +46,36 @@ describe("compareObservations against the reference loader's mutants", () => {
       if (m.id === "nr-modules-minus-one") expect(diverged).toBeGreaterThan(0);
     });
   }
+});
+
+describe("runSuite records each case's divergences from the reference loader", () => {
+  const mutant = mutants.find((m) => m.id === "nr-modules-minus-one")!;
+  const broken: Adapter = {
+    ...referenceAdapter,
+    id: "broken",
+    description: `the reference loader with the ${mutant.id} mutant`,
+    // Broken where the fault has an effect (cases with modules), a plain reference loader elsewhere.
+    boot: async (c) => ({ ...referenceLoad(c, mutant.applies!(c) ? { ...mutant.options, faults: mutant.faults } : {}), adapter: "broken", variant: "v1" }),
+  };
+  const run = (differential?: boolean) =>
+    runSuite({ selections: [{ adapter: broken, variants: ["v1"] }, { adapter: referenceAdapter, variants: ["v1"] }], cases: 40, seed: SEED, suiteVersion: "test", command: [], ...(differential === undefined ? {} : { differential }) });
+
+  it("on the broken loader, blames the lost module and explains it by the failing check; none on the reference itself", async () => {
+    const results = await run();
+    const mine = results.cases.filter((c) => c.adapter === "broken");
+    expect(mine.filter((c) => !Array.isArray(c.divergences)).map((c) => `${c.caseId} ${c.outcome} ${c.message}`)).toEqual([]);
+    const withModules = mine.filter((c) => c.outcome === "entered" && c.divergences!.some((d) => d.field === "nr_modules"));
+    expect(withModules.length).toBeGreaterThan(3);
+    for (const c of withModules) expect(c.divergences!.find((d) => d.field === "nr_modules")).toMatchObject({ requirement: "pvh.modlist.count", explained: true });
+    expect(mine.flatMap((c) => c.divergences!).filter((d) => !d.explained)).toEqual([]);
+    expect(results.cases.filter((c) => c.adapter === "reference").some((c) => "divergences" in c)).toBe(false);
+    // The published schema holds them.
+    const validate = resultsValidator();
+    expect(validate(JSON.parse(JSON.stringify(results))), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it("records none when the differential is turned off", async () => {
+    const results = await run(false);
+    expect(results.cases.some((c) => "divergences" in c)).toBe(false);
+  });
 });

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -8,6 +8,8 @@ import { liveChildren } from "../../adapters/_internals/children.js";
 import { exampleCase } from "../../generators/exampleCase.js";
 import { generateCase } from "../../generators/generateCase.js";
 import { judge } from "../../src/checks/judge.js";
+import { main } from "../../src/cli/main.js";
+import { readResults } from "../../src/results/readResults.js";
 import { compareObservations } from "../../src/differential/compareObservations.js";
 import { skipUnlessTool } from "../_support/requireTool.js";
 
@@ -106,6 +108,36 @@ describe.skipIf(skip !== undefined)("QEMU adapter against Debian's QEMU", () => 
     expect(o.outcome).toBe("timeout");
     expect(o.message).toMatch(/did not open its gdb and QMP sockets in 2 s: starting/);
   });
+
+  it("run records each case's divergences from the reference loader and sums them up; --skip-differential leaves them out", async () => {
+    const out = mkdtempSync(join(tmpdir(), "pvh-qemu-run-"));
+    try {
+      let text = "";
+      const io = { stdout: { write: (s: string) => (text += s) }, stderr: { write: () => true } };
+      const base = ["run", "--adapter", "qemu", "--machine", "pc", "--accel", "tcg", "--seed", "31", "--skip-examples", "--skip-allure", "--shrink", "0", "-q"];
+      await main([...base, "--cases", "6", "--out", join(out, "a")], io);
+      const results = readResults(join(out, "a", "results.json"));
+      expect(results.cases).toHaveLength(6);
+      expect(results.cases.every((c) => Array.isArray(c.divergences))).toBe(true);
+      // QEMU 7.2's TR (limit 0xffff, not a TSS) differs from the reference on every entered case.
+      const entered = results.cases.filter((c) => c.outcome === "entered" && c.malformed === null);
+      expect(entered.length).toBeGreaterThan(0);
+      for (const c of entered) expect(c.divergences!.find((d) => d.field === "tr")).toMatchObject({ requirement: "pvh.cpu.tr", explained: true });
+      const diverging = results.cases.filter((c) => c.divergences!.length > 0).length;
+      expect(text).toContain(`qemu/pc-tcg against the reference loader: ${diverging} of 6 cases differ on an ABI-defined field`);
+      expect(text).toMatch(/\d+ {2}tr \(pvh\.cpu\.tr\)/);
+      // A malformed image QEMU enters is blamed on the refusal requirement.
+      for (const c of results.cases.filter((x) => x.outcome === "entered" && x.malformed !== null)) expect(c.divergences).toEqual([expect.objectContaining({ field: "outcome", requirement: "pvh.load.refuse-invalid", explained: true })]);
+      expect(readFileSync(join(out, "a", "matrix.html"), "utf8")).toContain(`qemu/pc-tcg: ${diverging} of 6 cases differ`);
+
+      text = "";
+      await main([...base, "--cases", "2", "--skip-differential", "--out", join(out, "b")], io);
+      expect(readResults(join(out, "b", "results.json")).cases.some((c) => "divergences" in c)).toBe(false);
+      expect(text).not.toContain("against the reference loader");
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it("differential: where QEMU and the reference loader differ on an ABI field, a check fails on QEMU's side", async () => {
     const caps = qemuAdapter.capabilities("pc-tcg");

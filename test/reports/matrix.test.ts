@@ -178,6 +178,18 @@ describe.skipIf(skip !== undefined || ciMissing !== undefined)("matrix page in h
     expect(await detail().isHidden()).toBe(true);
   });
 
+  it("lists where each variant differed from the reference loader, unexplained divergences apart; hostile text stays text", async () => {
+    const section = page.locator("#differential");
+    expect(await section.locator("h3").allTextContents()).toEqual(["qemu/pc-tcg: 10 of 10 cases differ", "qemu/microvm-tcg: 0 of 8 cases differ"]);
+    const pc = section.locator('[data-variant="qemu/pc-tcg"]');
+    expect(await pc.locator("table.diffs tbody tr").allInnerTexts()).toEqual(["tr\tpvh.cpu.tr\t10", "cmdline\tpvh.cmdline.content\t1"]);
+    expect(await pc.locator("p.unexplained").textContent()).toMatch(/^1 divergence no failing check explains/);
+    expect(await pc.locator("ul.unexplained li").textContent()).toContain(`qemu ${HOSTILE.replace(/[\x00-\x08\x0B\x0C\x0E-\x1F]/g, "")}`.slice(0, 40));
+    expect(await pc.locator("ul.unexplained script, ul.unexplained img").count()).toBe(0);
+    expect(await section.locator('[data-variant="qemu/microvm-tcg"] table').count()).toBe(0);
+    expect(await section.locator('[data-variant^="reference/"]').count()).toBe(0);
+  });
+
   it("filters by level and by what a row holds", async () => {
     const interop = page.locator('tr:has(.rid:text-is("pvh.interop.boot-data-reserved"))');
     await page.locator('#levels input[value="interop"]').uncheck();

@@ -1,0 +1,17 @@
+import type { BootCase } from "../model/BootCase.js";
+import type { Observation } from "../model/Observation.js";
+import { referenceLoad } from "../reference/referenceLoad.js";
+import type { CaseDivergence } from "../results/Results.js";
+import { compareObservations } from "./compareObservations.js";
+
+/**
+ * The differential view of one boot: the same case loaded by the reference loader
+ * (in-process, well under a millisecond), compared field by field with what the
+ * adapter did. `failing` names the requirements whose checks failed on the adapter's
+ * side for this case: a divergence blamed on one of them is explained by that
+ * check's FAIL; one that is not explained is worth a look, as it means a check the
+ * suite lacks or a fault in the reference loader.
+ */
+export function divergencesFromReference(c: BootCase, obs: Observation, failing: ReadonlySet<string>): CaseDivergence[] {
+  return compareObservations(c, referenceLoad(c), obs).map((d) => ({ ...d, explained: failing.has(d.requirement) }));
+}
