@@ -12,6 +12,12 @@ import { compareObservations } from "./compareObservations.js";
  * check's FAIL; one that is not explained is worth a look, as it means a check the
  * suite lacks or a fault in the reference loader.
  */
-export function divergencesFromReference(c: BootCase, obs: Observation, failing: ReadonlySet<string>): CaseDivergence[] {
-  return compareObservations(c, referenceLoad(c), obs).map((d) => ({ ...d, explained: failing.has(d.requirement) }));
+export function divergencesFromReference(c: BootCase, obs: Observation, failing: ReadonlySet<string>): { divergences: CaseDivergence[] } | { differentialError: string } {
+  try {
+    return { divergences: compareObservations(c, referenceLoad(c), obs).map((d) => ({ ...d, explained: failing.has(d.requirement) })) };
+  } catch (err) {
+    // A fault of the reference loader or of the comparison must not end a long run: the
+    // case keeps its verdicts and says why it has no divergences.
+    return { differentialError: String((err as Error).stack ?? err) };
+  }
 }

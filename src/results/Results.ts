@@ -51,6 +51,7 @@ export const CaseRecord = z
       .array(CaseDivergence)
       .optional()
       .describe("where this adapter's observation differs from the reference loader's on the same case; absent for the reference loader itself"),
+    differentialError: z.string().optional().describe("why the case could not be compared with the reference loader (then it has no divergences)"),
   })
   .strict();
 export type CaseRecord = z.infer<typeof CaseRecord>;

@@ -125,7 +125,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
           });
           records.push(...recs);
           const bad = recs.filter((r) => BAD.has(r.status));
-          const divergences = opts.differential !== false && adapter.id !== "reference" && !harnessError ? divergencesFromReference(bc, o, new Set(bad.map((r) => r.requirement))) : undefined;
+          const differential = opts.differential !== false && adapter.id !== "reference" && !harnessError ? divergencesFromReference(bc, o, new Set(bad.map((r) => r.requirement))) : {};
           cases.push({
             caseId: bc.id,
             adapter: adapter.id,
@@ -137,7 +137,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
             command: o.command ?? null,
             summary: describeCase(bc),
             tags: caseTags(bc),
-            ...(divergences ? { divergences } : {}),
+            ...differential,
           });
           if (bad.length) {
             failing++;

@@ -79,3 +79,26 @@ describe("runSuite records each case's divergences from the reference loader", (
     expect(results.cases.some((c) => "divergences" in c)).toBe(false);
   });
 });
+
+describe("a case the differential cannot compare", () => {
+  it("keeps its verdicts and says why, and the run goes on", async () => {
+    // An observation without guest memory: the comparison cannot read start_info.
+    const odd: Adapter = {
+      ...referenceAdapter,
+      id: "odd",
+      boot: async (c) => {
+        const o = referenceLoad(c);
+        return o.outcome === "entered" ? { ...o, adapter: "odd", memory: undefined } : { ...o, adapter: "odd" };
+      },
+    };
+    const results = await runSuite({ selections: [{ adapter: odd, variants: ["v1"] }], cases: 8, seed: SEED, suiteVersion: "test", command: [] });
+    const entered = results.cases.filter((c) => c.outcome === "entered");
+    expect(entered.length).toBeGreaterThan(0);
+    for (const c of entered) {
+      expect(c.differentialError).toMatch(/TypeError/);
+      expect(c.divergences).toBeUndefined();
+    }
+    expect(results.cases.filter((c) => c.outcome !== "entered").every((c) => Array.isArray(c.divergences))).toBe(true);
+    expect(results.records.filter((r) => r.adapter === "odd")).toHaveLength(8 * new Set(results.records.map((r) => r.requirement)).size);
+  });
+});
