@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { bootCaseArb } from "../generators/bootCaseArb.js";
 import { judge } from "../src/checks/judge.js";
 import type { BootCase } from "../src/model/BootCase.js";
-import type { ResultRecord } from "../src/results/Results.js";
+import type { CaseRecord, ResultRecord } from "../src/results/Results.js";
 import { runSuite } from "../src/runner/runSuite.js";
 import { loadSpec } from "../src/spec/loadSpec.js";
 import { applyExpectations } from "../src/expectations/applyExpectations.js";
@@ -22,11 +22,13 @@ for (const t of targets) {
   for (const variant of t.variants) {
     describe.skipIf(t.skip !== undefined)(`${t.adapter.id}/${variant}${t.skip ? ` (skipped: ${t.skip})` : ""}`, () => {
       let byRequirement = new Map<string, ResultRecord[]>();
+      let cases: CaseRecord[] = [];
       beforeAll(async () => {
         const results = await runSuite({ selections: [{ adapter: t.adapter, variants: [variant] }], cases: caseCount, seed, suiteVersion: "suite", command: [], concurrency: 2 });
         // Known deviations (expectations/<adapter>-<version>.yaml) are expected; anything else fails its test.
         const files = expectationsFor(t.adapter.id);
         if (files.length) applyExpectations(results, files);
+        cases = results.cases;
         byRequirement = new Map();
         for (const r of results.records) {
           const list = byRequirement.get(r.requirement) ?? [];
@@ -43,6 +45,17 @@ for (const t of targets) {
         const lines = bad.slice(0, 5).map((r) => `${r.caseId} ${r.status}${r.expected ? ` (expected ${r.expected})` : ""} ${r.code}: ${r.message}${r.evidence ? ` (expected ${r.evidence.expected}; seen ${r.evidence.seen})` : ""}`);
         attachSuiteFindings("unexpected verdicts", bad.map((r) => JSON.stringify(r)), `replay with: pvh-conformance run --adapter ${t.adapter.id} --variant ${variant} --seed ${seed} --case <index>`);
         expect(lines, `replay with: pvh-conformance run --adapter ${t.adapter.id} --variant ${variant} --seed ${seed} --case <index>`).toEqual([]);
+      });
+
+      it.skipIf(t.adapter.id === "reference")("differential: every divergence from the reference loader is explained by a failing check", () => {
+        annotateSuiteTest({ adapter: t.adapter.id, variant, kind: "differential" });
+        // The run loaded every case with the reference loader too (runSuite's differential).
+        expect(cases.filter((c) => c.differentialError).map((c) => `${c.caseId}: ${c.differentialError}`)).toEqual([]);
+        expect(cases.every((c) => Array.isArray(c.divergences)), "cases without divergences recorded").toBe(true);
+        const all = cases.flatMap((c) => c.divergences!.map((d) => ({ c, d })));
+        attachSuiteFindings("divergences from the reference loader", all.map(({ c, d }) => `${c.caseId}: ${d.field}: reference ${d.reference}, ${t.adapter.id} ${d.other} (${d.requirement}${d.explained ? " failed" : " did not fail"})`));
+        // An unexplained one is a check this suite lacks, or a fault in the reference loader.
+        expect(all.filter(({ d }) => !d.explained).map(({ c, d }) => `${c.caseId}: ${d.field}: reference ${d.reference}, ${t.adapter.id} ${d.other}; ${d.requirement} did not fail`)).toEqual([]);
       });
 
       it("property: every generated valid case conforms (fast-check shrinks a failure to a minimal case)", async () => {

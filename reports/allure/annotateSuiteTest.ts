@@ -8,7 +8,7 @@ export interface SuiteTestMeta {
   /** The requirements the test judges: each gets the same labels and source link as in writeAllureResults. */
   requirements?: readonly string[];
   /** What kind of suite test: a tag, to filter the per-requirement tests from property and boundary ones. */
-  kind: "requirement" | "property" | "boundary" | "malformed";
+  kind: "requirement" | "property" | "boundary" | "malformed" | "differential";
   parameters?: Readonly<Record<string, string>>;
 }
 
