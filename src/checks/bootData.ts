@@ -19,6 +19,17 @@ export interface BootData {
   info: StartInfo | null;
   version: number;
   size: number;
+  /**
+   * Version 1 or later, but only version 0's part is readable (start_info runs off the
+   * end of memory): `info` then holds version 0's fields and the memory map is unknown.
+   */
+  truncated: boolean;
+  /**
+   * The tables as start_info describes them. `readable` is false when the whole table
+   * (all nr_modules or memmap_entries of it, not only the entries decoded) is not guest
+   * memory, or when it is missing (address 0) or unknown: then `entries` is not the table.
+   * At most MAX_ENTRIES entries are decoded.
+   */
   modlist: { entries: ModlistEntry[]; readable: boolean };
   memmap: { entries: MemmapEntry[]; readable: boolean };
   cmdline: CString | null;
@@ -65,7 +76,7 @@ function decode(obs: Observation): BootData {
   const si = codecs.startInfo();
   const head = mem.read(at, si.size(0));
   const empty: BootData = {
-    at, info: null, version: 0, size: 0,
+    at, info: null, version: 0, size: 0, truncated: false,
     modlist: { entries: [], readable: false }, memmap: { entries: [], readable: false },
     cmdline: null, moduleCmdlines: [],
   };
@@ -74,28 +85,30 @@ function decode(obs: Observation): BootData {
   // Unknown later versions are promised backwards compatible: read what version 1 defines.
   const known = Math.min(version, 1);
   const full = mem.read(at, si.size(known));
-  if (!full) return { ...empty, info: si.decode(head, 0, 0), version, size: si.size(0) };
-  const info = si.decode(full, 0, known);
+  // Cut short: version 0's fields still lead to the command line and the modules.
+  const truncated = !full;
+  const info = full ? si.decode(full, 0, known) : si.decode(head, 0, 0);
 
-  const ml = codecs.modlistEntry();
-  const modlist = { entries: [] as ModlistEntry[], readable: true };
-  const n = Math.min(info.nr_modules, MAX_ENTRIES);
-  if (n > 0 && info.modlist_paddr !== 0n) {
-    const b = mem.read(Number(info.modlist_paddr), n * ml.size());
-    if (b) for (let i = 0; i < n; i++) modlist.entries.push(ml.decode(b, i * ml.size()));
-    else modlist.readable = false;
-  }
-
-  const mm = codecs.memmapEntry();
-  const memmap = { entries: [] as MemmapEntry[], readable: true };
-  const m = Math.min(info.memmap_entries ?? 0, MAX_ENTRIES);
-  if (known >= 1 && m > 0 && info.memmap_paddr !== 0n) {
-    const b = mem.read(Number(info.memmap_paddr), m * mm.size());
-    if (b) for (let i = 0; i < m; i++) memmap.entries.push(mm.decode(b, i * mm.size()));
-    else memmap.readable = false;
-  }
+  const modlist = table(mem, info.nr_modules, info.modlist_paddr, codecs.modlistEntry());
+  const memmap: BootData["memmap"] = truncated
+    ? { entries: [], readable: false }
+    : known >= 1
+      ? table(mem, info.memmap_entries ?? 0, info.memmap_paddr ?? 0n, codecs.memmapEntry())
+      : { entries: [], readable: true };
 
   const cmdline = info.cmdline_paddr === 0n ? null : readCString(mem, Number(info.cmdline_paddr));
   const moduleCmdlines = modlist.entries.map((e) => (e.cmdline_paddr === 0n ? null : readCString(mem, Number(e.cmdline_paddr))));
-  return { at, info, version, size: si.size(known), modlist, memmap, cmdline, moduleCmdlines };
+  return { at, info, version, size: truncated ? si.size(0) : si.size(known), truncated, modlist, memmap, cmdline, moduleCmdlines };
+}
+
+/** A table of `count` entries at `paddr`: readable only when all of it is guest memory. */
+function table<T>(mem: GuestMemory, count: number, paddr: bigint, codec: { size(): number; decode(b: Uint8Array, at: number): T }): { entries: T[]; readable: boolean } {
+  if (count === 0) return { entries: [], readable: true };
+  if (paddr === 0n) return { entries: [], readable: false };
+  const size = codec.size();
+  if (!mem.has(Number(paddr), count * size)) return { entries: [], readable: false };
+  const n = Math.min(count, MAX_ENTRIES);
+  const b = mem.read(Number(paddr), n * size);
+  if (!b) return { entries: [], readable: false };
+  return { entries: Array.from({ length: n }, (_, i) => codec.decode(b, i * size)), readable: true };
 }

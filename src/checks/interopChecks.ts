@@ -45,8 +45,10 @@ export const interopChecks: Check[] = [
     requirement: "pvh.interop.memmap-limit",
     run: ({ obs }) => {
       const b = bootData(obs);
-      const n = b.info?.memmap_entries ?? 0;
+      if (!b.info) return notApplicable("pvh.interop.memmap-limit", "no readable start_info");
       if (b.version < 1) return notApplicable("pvh.interop.memmap-limit", "no memory map in version 0");
+      if (b.truncated) return notApplicable("pvh.interop.memmap-limit", "start_info is cut short before memmap_entries");
+      const n = b.info.memmap_entries ?? 0;
       return n <= LINUX_E820_COPY
         ? pass("pvh.interop.memmap-limit", `${n} entries`)
         : fail("pvh.interop.memmap-limit", "memmap-too-long", `${n} memory map entries; Linux copies ${LINUX_E820_COPY}`, { expected: `<= ${LINUX_E820_COPY}`, seen: String(n) });

@@ -29,10 +29,11 @@ export function bootDataRanges(input: CheckInput): Placed[] {
   const out: Placed[] = [];
   if (!b.info) return out;
   out.push({ what: "start_info", start: b.at, end: b.at + b.size });
-  const n = b.modlist.entries.length;
-  if (n > 0) out.push({ what: "modlist", start: Number(b.info.modlist_paddr), end: Number(b.info.modlist_paddr) + n * codecs.modlistEntry().size() });
-  const m = b.memmap.entries.length;
-  if (m > 0) out.push({ what: "memmap", start: Number(b.info.memmap_paddr ?? 0n), end: Number(b.info.memmap_paddr ?? 0n) + m * codecs.memmapEntry().size() });
+  // The tables where start_info puts them, readable or not (a table out of reach is still there).
+  const n = b.info.nr_modules;
+  if (n > 0 && b.info.modlist_paddr !== 0n) out.push({ what: "modlist", start: Number(b.info.modlist_paddr), end: Number(b.info.modlist_paddr) + n * codecs.modlistEntry().size() });
+  const m = b.truncated ? 0 : (b.info.memmap_entries ?? 0);
+  if (m > 0 && (b.info.memmap_paddr ?? 0n) !== 0n) out.push({ what: "memmap", start: Number(b.info.memmap_paddr), end: Number(b.info.memmap_paddr) + m * codecs.memmapEntry().size() });
   if (b.cmdline) out.push({ what: "cmdline", start: b.cmdline.at, end: b.cmdline.at + b.cmdline.bytes.length + 1 });
   b.modlist.entries.forEach((e, i) => {
     if (e.size > 0n) out.push({ what: `module ${i}`, start: Number(e.paddr), end: Number(e.paddr + e.size) });

@@ -1,3 +1,4 @@
+import { codecs } from "../abi/codecs.js";
 import { abi } from "../abi/constants.js";
 import type { MemmapEntry } from "../abi/types.js";
 import { bootData } from "./bootData.js";
@@ -14,7 +15,9 @@ function mapOf(input: CheckInput): MemmapEntry[] | string {
   const b = bootData(input.obs);
   if (!b.info) return "no readable start_info";
   if (b.version < 1) return "version 0 has no memory map";
+  if (b.truncated) return "start_info is cut short before its memory map fields";
   if ((b.info.memmap_entries ?? 0) === 0) return "memmap_entries is 0";
+  if (b.info.memmap_paddr === 0n) return "memmap_paddr is 0";
   if (!b.memmap.readable) return "the memory map is not readable";
   return b.memmap.entries;
 }
@@ -25,6 +28,10 @@ export const memmapChecks: Check[] = [
     run: ({ obs }) => {
       const b = bootData(obs);
       if (!b.info || b.version < 1) return notApplicable("pvh.memmap.table", "no version 1 start_info");
+      if (b.truncated) {
+        const end = codecs.startInfo().size(1);
+        return fail("pvh.memmap.table", "start-info-truncated", `start_info version ${b.version} at ${hex(b.at)} runs off guest memory before its memory map fields`, { expected: `${end} readable bytes at EBX`, seen: `only version 0's ${b.size}`, address: b.at });
+      }
       const n = b.info.memmap_entries ?? 0;
       if (n === 0) return pass("pvh.memmap.table", "no map provided (memmap_entries 0)");
       if (b.info.memmap_paddr === 0n) return fail("pvh.memmap.table", "memmap-absent", `memmap_entries is ${n} but memmap_paddr is 0`, { expected: "memmap_paddr != 0", seen: "0" });

@@ -71,6 +71,7 @@ export const startInfoChecks: Check[] = [
       b.modlist.entries.forEach((e, i) => {
         if (e.paddr === 0n && e.size > 0n) atZero.push(`module ${i}`);
       });
+      if (atZero.length === 0 && b.info && !b.modlist.readable) return notApplicable("pvh.start-info.no-zero-address", "the modlist is not readable: where the modules lie is unknown");
       return atZero.length === 0
         ? pass("pvh.start-info.no-zero-address")
         : fail("pvh.start-info.no-zero-address", "item-at-zero", `${atZero.join(", ")} placed at physical address 0, which means "absent"`, { expected: "nothing at address 0", seen: atZero.join(", "), address: 0 });
@@ -80,8 +81,10 @@ export const startInfoChecks: Check[] = [
     const mem = input.obs.memory!;
     const b = bootData(input.obs);
     const outside = bootDataRanges(input).filter((r) => !mem.has(r.start, r.end - r.start));
-    if (!b.modlist.readable) outside.push({ what: "modlist", start: Number(b.info!.modlist_paddr), end: Number(b.info!.modlist_paddr) });
-    if (!b.memmap.readable) outside.push({ what: "memmap", start: Number(b.info!.memmap_paddr ?? 0n), end: Number(b.info!.memmap_paddr ?? 0n) });
+    const listed = (what: string): boolean => outside.some((r) => r.what === what);
+    if (!b.modlist.readable && !listed("modlist")) outside.push({ what: "modlist", start: Number(b.info!.modlist_paddr), end: Number(b.info!.modlist_paddr) });
+    if (b.truncated) outside.push({ what: `start_info's version ${b.version} fields`, start: b.at + b.size, end: b.at + codecs.startInfo().size(1) });
+    else if (!b.memmap.readable && !listed("memmap")) outside.push({ what: "memmap", start: Number(b.info!.memmap_paddr ?? 0n), end: Number(b.info!.memmap_paddr ?? 0n) });
     if (b.cmdline && !b.cmdline.readable) outside.push({ what: "cmdline", start: b.cmdline.at, end: b.cmdline.at });
     return outside.length === 0
       ? pass("pvh.start-info.in-ram")
@@ -102,6 +105,11 @@ export const startInfoChecks: Check[] = [
   withInfo("pvh.cmdline.content", ({ obs, bootCase }) => {
     const c = bootData(obs).cmdline;
     const want = bootCase.cmdline;
+    // What the guest cannot read, or reads on past (no NUL), is not the command line given.
+    if (c && (!c.readable || !c.terminated)) {
+      const p = stringProblem(c)!;
+      return fail("pvh.cmdline.content", "cmdline-unreadable", `the command line at ${hex(c.at)} is ${p}`, { expected: want ? `${preview(want)}, NUL-terminated` : "cmdline_paddr 0 or an empty string", seen: p, address: c.at });
+    }
     const seen = c ? text(c) : null;
     if (want === null || want === "") {
       // An empty command line and none at all mean the same to a guest: accept either form.
@@ -150,12 +158,17 @@ export const startInfoChecks: Check[] = [
   withInfo("pvh.module.cmdline", ({ obs, bootCase }) => {
     const b = bootData(obs);
     if (bootCase.modules.length === 0) return notApplicable("pvh.module.cmdline", "no modules given");
+    const missing: number[] = [];
     for (const [i, m] of bootCase.modules.entries()) {
       const c = b.moduleCmdlines[i];
-      if (c === undefined) continue; // a missing entry is pvh.module.content's to report
+      if (c === undefined) {
+        // A missing entry is pvh.module.content's to report; here it only means nothing to read.
+        missing.push(i);
+        continue;
+      }
       const seen = c === null ? null : text(c);
       const problem = c ? stringProblem(c) : undefined;
-      const ok = m.cmdline === null || m.cmdline === "" ? seen === null || seen === "" : problem === undefined && seen === m.cmdline;
+      const ok = problem === undefined && (m.cmdline === null || m.cmdline === "" ? seen === null || seen === "" : seen === m.cmdline);
       if (!ok) {
         return fail("pvh.module.cmdline", "module-cmdline", `module ${i} command line ${problem ? `is ${problem}` : "differs"}`, {
           expected: m.cmdline === null ? "0 or an empty string" : preview(m.cmdline),
@@ -164,7 +177,8 @@ export const startInfoChecks: Check[] = [
         });
       }
     }
-    return pass("pvh.module.cmdline");
+    if (missing.length === bootCase.modules.length) return notApplicable("pvh.module.cmdline", `no modlist entry to read (${b.modlist.readable ? `nr_modules ${b.info!.nr_modules}` : "the modlist is not readable"})`);
+    return pass("pvh.module.cmdline", missing.length ? `modules without an entry not judged: ${missing.join(", ")}` : undefined);
   }),
   withInfo("pvh.module.reserved", ({ obs }) => {
     const entries = bootData(obs).modlist.entries;
@@ -196,24 +210,24 @@ export const startInfoChecks: Check[] = [
     }
     return pass("pvh.rsdp.valid", `revision ${rev}`);
   }),
-  {
-    requirement: "pvh.layout.no-overlap",
-    run: (input) => {
-      const all = [...kernelRanges(input), ...bootDataRanges(input)].filter((r) => r.end > r.start);
-      for (let i = 0; i < all.length; i++) {
-        for (let j = i + 1; j < all.length; j++) {
-          const a = all[i]!;
-          const b = all[j]!;
-          if (a.start < b.end && b.start < a.end) {
-            return fail("pvh.layout.no-overlap", "overlap", `${a.what} and ${b.what} overlap`, {
-              expected: "disjoint ranges",
-              seen: `${a.what} ${hex(a.start)}-${hex(a.end)}, ${b.what} ${hex(b.start)}-${hex(b.end)}`,
-              address: Math.max(a.start, b.start),
-            });
-          }
+  withInfo("pvh.layout.no-overlap", (input) => {
+    const data = bootData(input.obs);
+    const all = [...kernelRanges(input), ...bootDataRanges(input)].filter((r) => r.end > r.start);
+    for (let i = 0; i < all.length; i++) {
+      for (let j = i + 1; j < all.length; j++) {
+        const a = all[i]!;
+        const b = all[j]!;
+        if (a.start < b.end && b.start < a.end) {
+          return fail("pvh.layout.no-overlap", "overlap", `${a.what} and ${b.what} overlap`, {
+            expected: "disjoint ranges",
+            seen: `${a.what} ${hex(a.start)}-${hex(a.end)}, ${b.what} ${hex(b.start)}-${hex(b.end)}`,
+            address: Math.max(a.start, b.start),
+          });
         }
       }
-      return pass("pvh.layout.no-overlap", `${all.length} ranges disjoint`);
-    },
-  },
+    }
+    // Where the modules lie is in the modlist: unreadable, they cannot be judged.
+    if (!data.modlist.readable) return notApplicable("pvh.layout.no-overlap", "the modlist is not readable: where the modules lie is unknown");
+    return pass("pvh.layout.no-overlap", `${all.length} ranges disjoint`);
+  }),
 ];
