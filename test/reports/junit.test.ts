@@ -169,7 +169,7 @@ describe("junitXml", () => {
     expect(readFileSync(file, "utf8")).toBe(xml);
   });
 
-  it("a 70,000-record run is built quickly and stays well-formed", () => {
+  it("a 70,000-record run stays well-formed", () => {
     const requirements = Object.keys(sampleResults().run.requirements);
     const big = buildResults({
       requirements: [...requirements, "pvh.cpu.cr0", "pvh.cpu.cr4", "pvh.cpu.cs", "pvh.cpu.ds", "pvh.cpu.es"],
@@ -179,10 +179,7 @@ describe("junitXml", () => {
       record: (req, _c, i) => (i % 7 === 0 ? { status: "FAIL", code: "f", message: `bad <${req}> & ${i}`, evidence: { expected: "x", seen: "y" }, expected: i % 2 ? "FAIL" : "PASS" } : undefined),
     });
     expect(big.records.length).toBeGreaterThan(70_000);
-    const t0 = performance.now();
     const out = junitXml(big);
-    const ms = performance.now() - t0;
-    expect(ms).toBeLessThan(5_000);
     wellFormed(out);
     const fails = big.records.filter((r) => r.status === "FAIL" && r.expected === "PASS").length;
     expect(out.match(/<testsuites [^>]*failures="(\d+)"/)?.[1]).toBe(String(fails));

@@ -46,9 +46,7 @@ describe("matrixModel (no browser)", () => {
       record: (req, _c, i) => (req === "pvh.cpu.tr" || i % 9 === 0 ? { status: "FAIL", expected: i % 2 ? "FAIL" : "PASS", code: "f", message: `case ${i} is bad`, evidence: { expected: "x", seen: `y${i}` } } : undefined),
     });
     expect(big.records.length).toBeGreaterThan(70_000);
-    const t0 = performance.now();
     const html = matrixHtml(big);
-    expect(performance.now() - t0).toBeLessThan(5_000);
     expect(html.length).toBeLessThan(4_000_000);
     const m = matrixModel(big);
     const tr = m.cells[m.rows.findIndex((r) => r.id === "pvh.cpu.tr") * m.columns.length]!;
@@ -214,14 +212,12 @@ describe.skipIf(skip !== undefined || ciMissing !== undefined)("matrix page in h
     });
     const file = join(dir, "big", "matrix.html");
     writeMatrix(file, big);
-    const t0 = Date.now();
     const tab = await context.newPage();
     await tab.goto(pathToFileURL(file).href);
     expect(await tab.locator("button.cell").count()).toBe(8 * 3);
     await tab.locator("button.cell").first().click();
     expect(await tab.locator("#detail article.rec").count()).toBe(200);
     expect(await tab.locator("#detail .more").textContent()).toBe("2717 more records in results.json (the page embeds the first 200 of a cell).");
-    expect(Date.now() - t0).toBeLessThan(15_000);
     await tab.close();
   });
 
