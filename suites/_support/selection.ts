@@ -20,7 +20,11 @@ export const inCI = process.env["CI"] === "true";
 /** Cases per variant: PVH_CASES for every adapter, else what an adapter's boot time allows in CI. */
 const DEFAULT_CASES: Record<string, number> = { reference: 200, qemu: 200, xen: 20 };
 export function caseCountFor(adapter: string): number {
-  return Number(process.env["PVH_CASES"] ?? DEFAULT_CASES[adapter] ?? 50);
+  const given = process.env["PVH_CASES"];
+  if (given === undefined) return DEFAULT_CASES[adapter] ?? 50;
+  // Zero cases would make every suite test pass on nothing.
+  if (!/^[1-9]\d*$/.test(given)) throw new Error(`PVH_CASES must be a positive integer, not ${JSON.stringify(given)}`);
+  return Number(given);
 }
 export const caseCount = caseCountFor("reference");
 export const seed = process.env["PVH_SEED"] !== undefined ? Number(process.env["PVH_SEED"]) : inCI ? 1 : Math.floor(Math.random() * 2 ** 31);

@@ -103,8 +103,8 @@ describe("hostile bytes behind a valid magic", () => {
 });
 
 describe("damage that a checksum must catch", () => {
-  it.each(["gzip", "xz", "bzip2", "lzo", "zstd"] as const)("%s: a flipped bit in the middle of the data", async (format) => {
-    if (skipReason(format) !== undefined) return;
+  it.for(["gzip", "xz", "bzip2", "lzo", "zstd"] as const)("%s: a flipped bit in the middle of the data", async (format, ctx) => {
+    if (skipReason(format) !== undefined) return ctx.skip(skipReason(format));
     const full = compressWith(format, data);
     const mid = full.length >> 1;
     let failures = 0;

@@ -175,8 +175,8 @@ describe("format details", () => {
     expect(await decodeAll("lz4", stream)).toMatchObject({ code: "corrupt", format: "lz4" });
   });
 
-  it.each(COMPRESSIONS.filter((f) => f !== "lz4"))("%s: a long tail of garbage after the stream is ignored", async (format) => {
-    if (skipReason(format) !== undefined) return;
+  it.for(COMPRESSIONS.filter((f) => f !== "lz4"))("%s: a long tail of garbage after the stream is ignored", async (format, ctx) => {
+    if (skipReason(format) !== undefined) return ctx.skip(skipReason(format));
     const data = big.subarray(0, 100_000);
     const rand = prng(5);
     const tail = Buffer.from(Array.from({ length: 200_000 }, () => rand() & 0xff));

@@ -14,6 +14,9 @@ const caps = referenceAdapter.capabilities("v1");
 const SEED = 0x64696666;
 const CASES = 60;
 const BAD = new Set(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
+const seen = new Map<string, { applicable: number; diverged: number }>();
+/** Mutants that change a field the comparison reads, at the least: 38 of 68 do (the others break memory maps, RSDPs, tails and layouts it does not compare). */
+const FLOOR = 35;
 
 /**
  * The differential suite blames every divergence on a requirement; the mutants are
@@ -42,10 +45,18 @@ describe("compareObservations against the reference loader's mutants", () => {
         for (const d of ds) if (!failing.has(d.requirement)) unblamed.push(`${c.id}: ${d.field} (reference ${d.reference}, mutant ${d.other}) blames ${d.requirement}, which did not fail`);
       }
       expect(unblamed).toEqual([]);
+      seen.set(m.id, { applicable: applicable.length, diverged });
       // The test must see the mutants it is about: those that lose or miscount modules.
       if (m.id === "nr-modules-minus-one") expect(diverged).toBeGreaterThan(0);
     });
   }
+
+  it("the comparison sees most mutants: a compareObservations that found nothing would fail here", () => {
+    const diverging = [...seen].filter(([, s]) => s.diverged > 0).map(([id]) => id);
+    console.info(`${diverging.length} of ${mutants.length} mutants diverge from the reference loader on a compared field`);
+    expect(seen.size).toBe(mutants.length);
+    expect(diverging.length).toBeGreaterThanOrEqual(FLOOR);
+  });
 });
 
 describe("runSuite records each case's divergences from the reference loader", () => {

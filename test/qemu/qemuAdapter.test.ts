@@ -93,11 +93,11 @@ describe.skipIf(skip !== undefined)("QEMU adapter against Debian's QEMU", () => 
     const image = c.kernelImage.slice();
     new DataView(image.buffer).setBigUint64(0x18, BigInt(c.kernel.segments[0]!.paddr + 8), true);
     const lost = { ...c, kernelImage: image, kernel: { ...c.kernel, entry: c.kernel.entry + 16 } };
-    qemuAdapter.configure!({ bootTimeoutMs: 3_000 });
+    qemuAdapter.configure!({ bootTimeoutMs: 8_000 });
     const o = await qemuAdapter.boot(lost, "pc-tcg");
     expect(o.outcome).toBe("timeout");
     // The halt stub at the real entry: the CPU sits in the kernel's own segment.
-    expect(o.message).toMatch(/was not reached in 3 s; the CPU is at 0x[0-9a-f]+, inside the kernel's segment 0 .*entered the image elsewhere/);
+    expect(o.message).toMatch(/was not reached in 8 s; the CPU is at 0x[0-9a-f]+, inside the kernel's segment 0 .*entered the image elsewhere/);
     expect(o.log).toContain("EIP=");
     expect(judge(lost, o).find((x) => x.requirement === "pvh.cpu.cr0")?.status).toBe("TIMEOUT");
   });

@@ -72,8 +72,8 @@ describe.skipIf(qemuSkip !== undefined)("Debian's Linux through PVH on QEMU", ()
 
   // xen-shim carries a multiboot header, so QEMU boots it as multiboot: it is tested below for that.
   const grid = IMAGES.filter((i) => i.pkg !== "xen-utils-4.17").flatMap((img) => ["pc-tcg", "q35-tcg", "microvm-tcg"].map((v) => [img.name, v] as const));
-  it.each(grid)("%s on %s: stops at its PVH entry, where the loader checks apply", async (name, variant) => {
-    if (unavailable) return;
+  it.for(grid)("%s on %s: stops at its PVH entry, where the loader checks apply", { timeout: 120_000 }, async ([name, variant], ctx) => {
+    if (unavailable) return ctx.skip(unavailable);
     // A bzImage is booted as its vmlinux, taken out by the project's own decompressor.
     const c = await userKernelCase({ kernel: files.get(name)!, cmdline: "console=ttyS0 pvh.marker=entry", memoryBytes: 512 << 20 });
     const o = await qemuAdapter.boot(c, variant);
@@ -81,14 +81,14 @@ describe.skipIf(qemuSkip !== undefined)("Debian's Linux through PVH on QEMU", ()
     expect(o.cpu!.eip).toBe(c.kernel.entry);
     const v = new Map(judge(c, o).map((x) => [x.requirement, x.status]));
     for (const id of ["pvh.cpu.eip", "pvh.cpu.ebx", "pvh.load.segments", "pvh.cmdline.content", "pvh.start-info.magic", "pvh.note.entry.present"]) expect(v.get(id), id).toBe("PASS");
-  }, 120_000);
+  });
 
-  it("xen-shim: QEMU takes its multiboot header, not its PVH note, as check-image warns, and is caught entering at e_entry", async () => {
-    if (unavailable) return;
+  it("xen-shim: QEMU takes its multiboot header, not its PVH note, as check-image warns, and is caught entering at e_entry", async (ctx) => {
+    if (unavailable) return ctx.skip(unavailable);
     const shim = files.get("xen-shim (ELF32)")!;
     expect((await checkImage(shim)).findings.map((f) => f.requirement)).toEqual(["pvh.image.no-multiboot"]);
     const c = await userKernelCase({ kernel: shim, cmdline: null, memoryBytes: 512 << 20 });
-    qemuAdapter.configure!({ bootTimeoutMs: 5_000 });
+    qemuAdapter.configure!({ bootTimeoutMs: 20_000 });
     try {
       const o = await qemuAdapter.boot(c, "pc-tcg");
       // The multiboot path jumps to e_entry, where the adapter watches too: a loader that
@@ -115,8 +115,8 @@ describe.skipIf(qemuSkip !== undefined)("Debian's Linux through PVH on QEMU", ()
     for (const id of ["pvh.cpu.eip", "pvh.cpu.ebx", "pvh.load.segments", "pvh.load.zero-fill", "pvh.start-info.magic"]) expect(v.get(id), id).toBe("PASS");
   }, 120_000);
 
-  it.each(["4.20", "4.17"] as const)("boots to its version banner as Xen's PVH dom0 (Debian's Xen %s), with the suite's command line", async (release) => {
-    if (unavailable) return;
+  it.for(["4.20", "4.17"] as const)("boots to its version banner as Xen's PVH dom0 (Debian's Xen %s), with the suite's command line", { timeout: 300_000 }, async (release, ctx) => {
+    if (unavailable) return ctx.skip(unavailable);
     const { xenImage } = await import("../../adapters/xen/xenImage.js");
     const xen = await xenImage(release);
     const c = await userKernelCase({ kernel: vmlinuz, cmdline: null, memoryBytes: 512 << 20 });
@@ -134,10 +134,10 @@ describe.skipIf(qemuSkip !== undefined)("Debian's Linux through PVH on QEMU", ()
     expect(text).toMatch(/Building a PVH Dom0/);
     expect(text).toMatch(/Linux version 6\./);
     expect(text).toMatch(new RegExp(`Command line: .*${marker}`));
-  }, 300_000);
+  });
 
-  it.each(IMAGES.slice(0, 2).map((i) => i.name))("%s boots to its version banner, with the suite's command line and its initrd as module 0", async (name) => {
-    if (unavailable) return;
+  it.for(IMAGES.slice(0, 2).map((i) => i.name))("%s boots to its version banner, with the suite's command line and its initrd as module 0", { timeout: 300_000 }, async (name, ctx) => {
+    if (unavailable) return ctx.skip(unavailable);
     const c = await userKernelCase({ kernel: files.get(name)!, cmdline: null, memoryBytes: 512 << 20 });
     const tag = name.replace(/\W+/g, "-");
     const elf = join(work, `vmlinux-${tag}`);
@@ -154,5 +154,5 @@ describe.skipIf(qemuSkip !== undefined)("Debian's Linux through PVH on QEMU", ()
     expect(text).toMatch(/Linux version 6\./);
     expect(text).toMatch(new RegExp(`Command line: .*${marker}`));
     expect(text).toMatch(/Unpacking initramfs|Trying to unpack rootfs|Freeing initrd memory/);
-  }, 300_000);
+  });
 });
