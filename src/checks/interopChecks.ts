@@ -1,3 +1,4 @@
+import { codecs } from "../abi/codecs.js";
 import { bootData } from "./bootData.js";
 import { fail, hex, notApplicable, pass, type Check } from "./Check.js";
 import { bootDataRanges, type Placed } from "./layout.js";
@@ -89,7 +90,8 @@ export const interopChecks: Check[] = [
     run: ({ obs }) => {
       const b = bootData(obs);
       const ram = obs.ram ?? [];
-      const end = b.at + Math.max(b.size, 4);
+      // The whole structure its version defines must be writable, not only what could be read.
+      const end = b.at + (b.info ? codecs.startInfo().size(Math.min(b.version, 1)) : 4);
       let inRam: boolean;
       let inRom: boolean;
       if (obs.writable) {

@@ -108,6 +108,16 @@ describe("checks do not pass on evidence they cannot read", () => {
     expect(v.get("pvh.start-info.in-ram")).toBe("FAIL outside-ram");
   });
 
+  it("start_info running off the end of RAM is not writable as a whole, though its first 48 bytes are", () => {
+    const o = load(c);
+    const at = bootData(o).at;
+    const ram = [{ start: 0, end: at + 50 }];
+    const cut: Observation = { ...hide(o, at + 50, 0xffff_ffff), ram };
+    delete cut.writable;
+    expect(bootData(cut).truncated).toBe(true);
+    expect(status(c, cut).get("pvh.interop.start-info-writable")).toMatch(/^FAIL/);
+  });
+
   it("tables placed where the guest cannot read them still count for where they lie (above 1 GiB)", () => {
     const o = load(c, { startInfo: (si) => void (si.memmap_paddr = 0x5000_0000n) });
     expect(status(c, o).get("pvh.interop.low-tables")).toMatch(/^FAIL/);
