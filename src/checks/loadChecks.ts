@@ -88,16 +88,20 @@ export const loadChecks: Check[] = [
       const { bootCase, obs } = input;
       if (bootCase.kernel.reloc) return notApplicable("pvh.load.reloc-only-with-note", "the image carries PHYS32_RELOC");
       const d = obs.cpu!.eip - bootCase.kernel.entry;
-      if (d === 0) return pass("pvh.load.reloc-only-with-note");
       const s = bootCase.kernel.segments[0]!;
-      if (obs.memory!.crc32(s.paddr + d, s.filesz) === s.crc32) {
+      const holds = (addr: number): boolean => obs.memory!.crc32(addr, s.filesz) === s.crc32;
+      if (d !== 0 && holds(s.paddr + d)) {
         return fail("pvh.load.reloc-only-with-note", "relocated-without-note", `the image was moved by ${hex(d)} though it has no PHYS32_RELOC note`, {
           expected: `segment 0 at p_paddr ${hex(s.paddr)}`,
           seen: `segment 0 at ${hex(s.paddr + d)}`,
           address: s.paddr + d,
         });
       }
-      return pass("pvh.load.reloc-only-with-note", "no sign of relocation (EIP is judged by pvh.cpu.eip)");
+      // EIP off the entry is pvh.cpu.eip's FAIL; the image did not move with it.
+      if (d !== 0) return pass("pvh.load.reloc-only-with-note", "no sign of relocation (EIP is judged by pvh.cpu.eip)");
+      // Entered at the entry: a PASS needs the image seen where it belongs, not only no sign of a move.
+      if (holds(s.paddr)) return pass("pvh.load.reloc-only-with-note");
+      return notApplicable("pvh.load.reloc-only-with-note", `segment 0 is not found at its p_paddr ${hex(s.paddr)} (pvh.load.segments judges where it went)`);
     },
   },
   {

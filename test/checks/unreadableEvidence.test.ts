@@ -118,6 +118,14 @@ describe("checks do not pass on evidence they cannot read", () => {
     expect(status(c, cut).get("pvh.interop.start-info-writable")).toMatch(/^FAIL/);
   });
 
+  it("an image without PHYS32_RELOC passes 'not moved' only when it is seen where it belongs", () => {
+    expect(c.kernel.reloc).toBeNull();
+    const o = load(c);
+    expect(status(c, o).get("pvh.load.reloc-only-with-note")).toBe("PASS ok");
+    const s = c.kernel.segments[0]!;
+    expect(status(c, hide(o, s.paddr, s.paddr + s.filesz)).get("pvh.load.reloc-only-with-note")).toBe("SKIP not-applicable");
+  });
+
   it("tables placed where the guest cannot read them still count for where they lie (above 1 GiB)", () => {
     const o = load(c, { startInfo: (si) => void (si.memmap_paddr = 0x5000_0000n) });
     expect(status(c, o).get("pvh.interop.low-tables")).toMatch(/^FAIL/);
