@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { exampleCase } from "../../generators/exampleCase.js";
 import { packageRoot } from "../../src/_internals/packageRoot.js";
 import { main } from "../../src/cli/main.js";
@@ -129,6 +129,7 @@ describe("stopping the command", () => {
   if (inCI && !qemu) throw new Error("CI: qemu-system-x86_64 is missing; .ci/run must install it");
   it.skipIf(!built || !qemu)("SIGTERM in the middle of QEMU boots leaves no QEMU process and no temporary folder", async () => {
     const out = mkdtempSync(join(tmpdir(), "pvh-sig-"));
+    onTestFinished(() => rmSync(out, { recursive: true, force: true }));
     const child = spawn("node", [bin, "run", "--adapter", "qemu", "--machine", "pc", "--cases", "200", "--seed", "3", "-q", "--out", out], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -145,6 +146,5 @@ describe("stopping the command", () => {
     // No QEMU left whose files were in one of those folders.
     const ps = spawnSync("ps", ["-eo", "args"], { encoding: "utf8" }).stdout;
     expect(ps.split("\n").filter((l) => l.includes(prefix))).toEqual([]);
-    rmSync(out, { recursive: true, force: true });
   }, 120_000);
 });
