@@ -22,10 +22,12 @@ const PAYLOAD_PROTOCOL = 0x0208;
 /** Does the buffer start like an x86 bzImage (boot_flag 0xAA55 and "HdrS")? */
 export function isBzImage(bytes: Uint8Array): boolean {
   const c = codecs.setupHeader();
-  const end = c.base + c.field("header").offset + 4;
-  if (bytes.length < end) return false;
-  const h = c.decode(bytes, c.base, 0);
-  return h.boot_flag === Number(c.field("boot_flag").spec.const) && h.header === Number(c.field("header").spec.const);
+  const flag = c.base + c.field("boot_flag").offset;
+  const magic = c.base + c.field("header").offset;
+  if (bytes.length < magic + 4) return false;
+  // Only the two signature fields: a short file must not be decoded as a whole header.
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return view.getUint16(flag, true) === Number(c.field("boot_flag").spec.const) && view.getUint32(magic, true) === Number(c.field("header").spec.const);
 }
 
 /** Read the setup header of a bzImage and locate its compressed payload. */

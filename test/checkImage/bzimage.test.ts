@@ -38,6 +38,21 @@ describe("check-image on bzImages", () => {
     });
   }
 
+  it("a short file of any size up to past the setup header is a finding, never an exception", async () => {
+    // 0x206 bytes reach the header signature; the whole header ends at 0x22c and beyond.
+    for (let n = 0; n <= 0x300; n++) {
+      const r = await checkImageBytes(`short-${n}`, new Uint8Array(n).fill(0x61));
+      expect(r.verdict, `${n} bytes`).toBe("invalid");
+    }
+    // With the bzImage signature but cut off inside the header: invalid, with a reason.
+    const sig = new Uint8Array(0x210);
+    sig.set([0x55, 0xaa], 0x1fe);
+    sig.set([0x48, 0x64, 0x72, 0x53], 0x202);
+    const r = await checkImageBytes("cut-header", sig);
+    expect(r.verdict).toBe("invalid");
+    expect(r.format).toBe("bzimage");
+  });
+
   it("stops decompressing once the notes are read", async () => {
     // Notes placed in the file before a large segment: everything after them is left compressed.
     const { bytes } = buildElf({
