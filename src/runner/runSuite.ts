@@ -56,12 +56,21 @@ export interface RunSuiteOptions {
 
 const BAD = new Set(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
 
+/** Longest stretch of in-process work (the reference loader never waits) before the event loop gets a turn. */
+const YIELD_MS = 50;
+
 async function pool<T>(n: number, items: number[], work: (i: number) => Promise<T>): Promise<void> {
   let next = 0;
+  let since = performance.now();
   const workers = Array.from({ length: Math.max(1, Math.min(n, items.length)) }, async () => {
     while (next < items.length) {
       const i = items[next++]!;
       await work(i);
+      // Work that resolves at once starves timers and signal handlers: Ctrl-C would wait for the whole run.
+      if (performance.now() - since > YIELD_MS) {
+        await new Promise((r) => setImmediate(r));
+        since = performance.now();
+      }
     }
   });
   await Promise.all(workers);

@@ -125,6 +125,21 @@ describe("the installed command", () => {
 describe("stopping the command", () => {
   const bin = join(packageRoot(), "bin", "pvh-conformance.js");
   const built = existsSync(join(packageRoot(), "dist", "src", "cli", "main.js"));
+  it.skipIf(!built)("SIGTERM stops an in-process reference run at once, not after its last case", async () => {
+    const out = mkdtempSync(join(tmpdir(), "pvh-sig-"));
+    onTestFinished(() => rmSync(out, { recursive: true, force: true }));
+    const child = spawn("node", [bin, "run", "--adapter", "reference", "--cases", "50000", "--seed", "3", "--skip-allure", "--out", out], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const gone = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    // Progress lines mean cases are being judged.
+    while (!/\d+\/\d+/.test(stderr) && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    child.kill("SIGTERM");
+    expect(await gone).toBe(143);
+    // Stopped mid-run: had the signal waited for the run's end, results.json would be there.
+    expect(existsSync(join(out, "results.json"))).toBe(false);
+  }, 120_000);
+
   const qemu = spawnSync("qemu-system-x86_64", ["--version"]).status === 0;
   if (inCI && !qemu) throw new Error("CI: qemu-system-x86_64 is missing; .ci/run must install it");
   it.skipIf(!built || !qemu)("SIGTERM in the middle of QEMU boots leaves no QEMU process and no temporary folder", async () => {
