@@ -17,5 +17,12 @@ for (const [signal, number] of [["SIGINT", 2], ["SIGTERM", 15], ["SIGHUP", 1]]) 
     process.exit(128 + number);
   });
 }
+// A reader that goes away (`| head`) is not an error: stop quietly, as other tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
 const { main: run } = await import(main.href);
 process.exitCode = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });

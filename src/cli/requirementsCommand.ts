@@ -1,10 +1,12 @@
 import { parseArgs } from "node:util";
 import { loadSpec } from "../spec/loadSpec.js";
-import { EXIT, type Io } from "./Io.js";
+import { EXIT, UsageError, type Io } from "./Io.js";
 
 const HELP = `usage: pvh-conformance requirements [--json] [--level must|should|interop] [--side loader|kernel]
 
 Lists the requirement catalogue (spec/requirements.json).
+
+exit status: 0; 2 on a usage error
 `;
 
 export async function requirementsCommand(args: string[], io: Io): Promise<number> {
@@ -17,6 +19,11 @@ export async function requirementsCommand(args: string[], io: Io): Promise<numbe
     io.stdout.write(HELP);
     return EXIT.ok;
   }
+  const choose = (option: string, value: string | undefined, allowed: string[]): void => {
+    if (value !== undefined && !allowed.includes(value)) throw new UsageError(`--${option} takes ${allowed.join(", ")}, not ${JSON.stringify(value)}`);
+  };
+  choose("level", values.level, ["must", "should", "interop"]);
+  choose("side", values.side, ["loader", "kernel"]);
   const reqs = loadSpec().requirements.requirements.filter(
     (r) => (!values.level || r.level === values.level) && (!values.side || r.side === values.side),
   );

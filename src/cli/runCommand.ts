@@ -8,15 +8,10 @@ import { isXenRelease } from "../../adapters/xen/xenImage.js";
 import { packageRoot } from "../_internals/packageRoot.js";
 import type { Results } from "../results/Results.js";
 import { summarizeDivergences } from "../differential/summarizeDivergences.js";
-import { writeResults } from "../results/writeResults.js";
 import { applyExpectations, expectationsFileFor } from "../expectations/applyExpectations.js";
 import { readExpectations } from "../expectations/expectationsIo.js";
 import { printGate } from "./gateCommand.js";
 import { writeReproducer } from "../../reports/repro/writeReproducer.js";
-import { writeJunit } from "../../reports/junit/writeJunit.js";
-import { writeMatrix } from "../../reports/matrix/writeMatrix.js";
-import { writeAllureResults } from "../../reports/allure/writeAllureResults.js";
-import { generateAllureHtml } from "../../reports/allure/generateAllureHtml.js";
 import { generateCase } from "../../generators/generateCase.js";
 import { judge } from "../checks/judge.js";
 import { describeCase } from "../runner/describeCase.js";
@@ -25,6 +20,9 @@ import { userKernelCase } from "../runner/userKernelCase.js";
 import { replayCommand } from "../runner/replayCommand.js";
 import { runSuite, type Progress, type Selection } from "../runner/runSuite.js";
 import { EXIT, UsageError, type Io } from "./Io.js";
+import { prepareOutDir } from "./outDir.js";
+import { writeReports } from "./writeReports.js";
+import { boundaryExamples } from "../../generators/examples.js";
 
 const HELP = `usage: pvh-conformance run [options]
 
@@ -95,12 +93,19 @@ function list(values: (string | undefined)[] | undefined): string[] {
   return (values ?? []).flatMap((v) => (v ?? "").split(",")).map((s) => s.trim()).filter(Boolean);
 }
 
-function positiveInt(s: string | undefined, name: string, fallback: number): number {
+function positiveInt(s: string | undefined, name: string, fallback: number, range: { min?: number; max?: number; hint?: string } = {}): number {
   if (s === undefined) return fallback;
   const n = Number(s);
-  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`${name} takes a whole number, not ${JSON.stringify(s)}`);
+  const min = range.min ?? 0;
+  const max = range.max ?? Number.MAX_SAFE_INTEGER;
+  if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${name} takes a whole number from ${min} to ${max}, not ${JSON.stringify(s)}${range.hint ? ` (${range.hint})` : ""}`);
+  }
   return n;
 }
+
+/** Cases per variant in one process: every record is kept until the reports are written. */
+const MAX_CASES = 100_000;
 
 function suiteVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
@@ -302,10 +307,14 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
     }
     return EXIT.ok;
   }
-  const cases = positiveInt(values.cases, "--cases", 100);
+  const cases = positiveInt(values.cases, "--cases", 100, { max: MAX_CASES, hint: "spread more over runs with --shard I/N and join them with merge" });
   const seed = values.seed !== undefined ? positiveInt(values.seed, "--seed", 0) : process.env["CI"] === "true" ? 1 : Math.floor(Math.random() * 2 ** 31);
   const caseArgs = list(values.case);
   const exampleNames = caseArgs.filter((s) => s.startsWith("example:")).map((s) => s.slice("example:".length));
+  const knownExamples = new Set(boundaryExamples.map(([name]) => name));
+  const unknownExamples = exampleNames.filter((n) => !knownExamples.has(n));
+  if (unknownExamples.length) throw new UsageError(`--case: no boundary example named ${unknownExamples.map((n) => JSON.stringify(n)).join(", ")}; they are ${[...knownExamples].join(", ")}`);
+  if (values.case !== undefined && caseArgs.length === 0) throw new UsageError("--case takes case indexes or example:NAME");
   const only = values.case ? caseArgs.filter((s) => !s.startsWith("example:")).map((s) => positiveInt(s, "--case", 0)) : undefined;
   // Boundary examples run with every full run; a replay runs only what it names.
   const examples: boolean | string[] = values.case ? exampleNames : !values["skip-examples"];
@@ -316,7 +325,6 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
     shard = { index: Number(m[1]), count: Number(m[2]) };
   }
   const jobs = values.jobs !== undefined ? positiveInt(values.jobs, "--jobs", 1) : undefined;
-  const out = resolve(values.out ?? "pvh-results");
   const bootTimeout = values["boot-timeout"] !== undefined ? positiveInt(values["boot-timeout"], "--boot-timeout", 20) : undefined;
   for (const a of adapters) {
     a.configure?.({
@@ -338,7 +346,7 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
   if (values.cases === undefined) for (const s of selections) if (SLOW_ADAPTER_CASES[s.adapter.id] !== undefined) s.cases = SLOW_ADAPTER_CASES[s.adapter.id]!;
   if (selections.length === 0) throw new UsageError("no adapter variant is available to run");
 
-  io.stderr.write(`pvh-conformance run: seed ${seed}, ${values.case ? `case(s) ${caseArgs.join(",")}` : `${cases} cases${examples === true ? " and the boundary examples" : ""}`} per variant on ${selections.map((s) => `${s.adapter.id} (${s.variants.join(", ")})`).join("; ")}\n`);
+  io.stderr.write(`pvh-conformance run: seed ${seed}, ${values.kernel ? `the kernel ${values.kernel}` : values.case ? `case(s) ${caseArgs.join(",")}` : `${cases} cases${examples === true ? " and the boundary examples" : ""}`} per variant on ${selections.map((s) => `${s.adapter.id} (${s.variants.join(", ")})`).join("; ")}\n`);
   const tty = Boolean(io.stderr.isTTY);
   let lastPrinted = 0;
   const onProgress = (p: Progress): void => {
@@ -361,7 +369,7 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
           kernel: resolve(values.kernel),
           cmdline: values.append ?? null,
           ...(values.initrd ? { initrd: resolve(values.initrd) } : {}),
-          memoryBytes: positiveInt(values.memory, "--memory", 512) * 1024 * 1024,
+          memoryBytes: positiveInt(values.memory, "--memory", 512, { min: 32, max: 1 << 20 }) * 1024 * 1024,
         }),
       ];
     } catch (err) {
@@ -371,6 +379,9 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
   } else if (values.append || values.initrd || values.memory) {
     throw new UsageError("--append, --initrd and --memory go with --kernel");
   }
+  const shrink = positiveInt(values.shrink, "--shrink", 3);
+  // Checked once every other argument is, and before anything boots.
+  const out = prepareOutDir(values.out ?? "pvh-results");
   const results = await runSuite({
     ...(fixedCases ? { fixedCases } : {}),
     selections,
@@ -398,27 +409,13 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
     if (f && f.version !== tested.version) io.stderr.write(`note: the expectations for ${f.adapter} were made for "${f.version}"; this run tested "${tested.version}"\n`);
   }
   const gate = expectationFiles.length ? applyExpectations(results, expectationFiles) : undefined;
-  await shrinkFailures(results, selections, seed, positiveInt(values.shrink, "--shrink", 3), join(out, "repro"), io, Boolean(values.quiet));
-  const file = join(out, "results.json");
-  writeResults(file, results);
-  // Every other report is a view of results.json.
-  writeJunit(join(out, "junit.xml"), results);
-  writeMatrix(join(out, "matrix.html"), results);
-  writeAllureResults(results, join(out, "allure-results"));
-  let allureNote = "";
-  if (!values["skip-allure"]) {
-    try {
-      await generateAllureHtml({ resultsDirs: join(out, "allure-results"), outDir: join(out, "allure-report"), singleFile: true });
-      allureNote = ", allure-report/index.html";
-    } catch (err) {
-      io.stderr.write(`pvh-conformance run: the Allure HTML report was not made: ${(err as Error).message}\n`);
-    }
-  }
+  await shrinkFailures(results, selections, seed, shrink, join(out, "repro"), io, Boolean(values.quiet));
+  const written = await writeReports(out, results, { allureHtml: !values["skip-allure"], command: "run" }, io);
   io.stdout.write(summary(results));
   const bad = results.records.filter((r) => BAD.has(r.status));
   if (badCases.length) io.stdout.write(`\nfailing cases (first ${badCases.length}):\n${badCases.join("")}`);
   if (reproBytes) io.stdout.write(`\nreproducers: ${join(out, "repro")}/<case-id>/run.sh${reproSkipped ? ` (${reproSkipped} more cases not written: over the ${REPRO_BUDGET >> 20} MiB budget)` : ""}\n`);
-  io.stdout.write(`\n${results.records.length} records, ${bad.length} FAIL/ERROR/CRASH/TIMEOUT; seed ${seed}; wrote ${file}, junit.xml, matrix.html, allure-results/${allureNote}\n`);
+  io.stdout.write(`\n${results.records.length} records, ${bad.length} FAIL/ERROR/CRASH/TIMEOUT; seed ${seed}; wrote ${written.join(", ")}\n`);
   if (gate) {
     printGate(gate, io);
     return gate.unexpectedBad.length + gate.unexpectedPass.length > 0 ? EXIT.failed : EXIT.ok;

@@ -32,14 +32,26 @@ export function mergeResults(parts: Results[]): Results {
     if (keys.has(k)) throw new Error(`case ${k} is in more than one part: shards overlap`);
     keys.add(k);
   }
+  // The shards of one campaign must all be there, or the file is not what one run writes.
+  const sharded = parts.flatMap((p) => (p.run.shard ? [p.run.shard] : []));
+  if (sharded.length > 0) {
+    const count = sharded[0]!.count;
+    if (sharded.some((s) => s.count !== count)) throw new Error(`shard counts differ: ${[...new Set(sharded.map((s) => s.count))].join(" and ")}`);
+    const have = new Set(sharded.map((s) => s.index));
+    const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !have.has(i));
+    if (missing.length) throw new Error(`shard(s) ${missing.map((i) => `${i}/${count}`).join(", ")} missing: without them the merge is not the whole campaign`);
+  }
   const records = parts.flatMap((p) => p.records);
   sortCanonically(cases, records, adapters);
   const { shard: _shard, ...run } = first.run;
   void _shard;
+  // The command as one unsharded run would have been given.
+  const command = run.command.filter((a, i, all) => a !== "--shard" && all[i - 1] !== "--shard" && !a.startsWith("--shard="));
   return {
     format: first.format,
     run: {
       ...run,
+      command,
       startedAt: parts.map((p) => p.run.startedAt).sort()[0]!,
       finishedAt: parts.map((p) => p.run.finishedAt).sort().at(-1)!,
       adapters,

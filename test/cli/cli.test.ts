@@ -101,6 +101,36 @@ describe("pvh-conformance run", () => {
     expect(single.records.map((r) => [r.requirement, r.status])).toEqual(all.records.filter((r) => r.caseId === id).map((r) => [r.requirement, r.status]));
   });
 
+  it("an --out that cannot take the reports is a usage error before anything boots", async () => {
+    const file = join(dir, "a-file");
+    writeFileSync(file, "x");
+    for (const out of [file, join(file, "sub"), "/proc/pvh-x/y", "/sys/pvh-x"]) {
+      const r = await cli("run", "--adapter", "reference", "--cases", "3", "--skip-examples", "--out", out);
+      expect(r.code, out).toBe(2);
+      expect(r.err, out).toMatch(/--out .*(is not a folder|procfs|sysfs)/);
+      expect(r.out, out).not.toContain("records");
+    }
+  });
+
+  it("refuses arguments that would run nothing or name nothing", async () => {
+    const bad: string[][] = [
+      ["run", "--case", "example:nope"],
+      ["run", "--case", ""],
+      ["run", "--cases", ""],
+      ["run", "--seed", ""],
+      ["run", "--cases", "1000000"],
+      ["run", "--kernel", good, "--memory", "0"],
+      ["requirements", "--level", "MUST"],
+      ["requirements", "--side", "guest"],
+    ];
+    for (const args of bad) {
+      const r = await cli(...args, "--out", join(dir, "refused"));
+      expect(r.code, args.join(" ")).toBe(2);
+    }
+    expect((await cli("run", "--case", "example:nope", "--out", join(dir, "refused"))).err).toContain('no boundary example named "nope"');
+    expect(existsSync(join(dir, "refused"))).toBe(false);
+  });
+
   it("usage errors exit 2", async () => {
     expect((await cli("run", "--adapter", "nosuch")).code).toBe(2);
     expect((await cli("run", "--cases", "many")).code).toBe(2);
@@ -119,6 +149,12 @@ describe("the installed command", () => {
     expect(help).toContain("usage: pvh-conformance");
     const r = spawnSync("node", [bin, "check-image", good], { encoding: "utf8" });
     expect(r.status).toBe(0);
+  });
+  it.skipIf(!built)("a reader that stops early (| head) ends the command quietly, without an EPIPE trace", () => {
+    // `true` exits without reading: every write of the command meets a closed pipe.
+    const r = spawnSync("sh", ["-c", `node ${bin} requirements --json | true; node ${bin} requirements | head -1`], { encoding: "utf8" });
+    expect(r.stdout.split("\n").filter(Boolean)).toHaveLength(1);
+    expect(r.stderr).not.toContain("EPIPE");
   });
 });
 

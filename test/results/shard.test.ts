@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -24,9 +24,13 @@ describe("sharding", () => {
     // 13 of 25 generated cases and half the boundary examples, for each of two variants.
     expect(s1.cases.filter((c) => !c.replay.example).length).toBe(26);
     expect(s1.cases.some((c) => c.replay.example)).toBe(true);
-    expect(await main(["merge", "--out", join(dir, "merged"), join(dir, "s2"), join(dir, "s1")], io)).toBe(0);
+    expect(await main(["merge", "--skip-allure", "--out", join(dir, "merged"), join(dir, "s2"), join(dir, "s1")], io)).toBe(0);
     const merged = read(join(dir, "merged"));
     expect(merged.run.shard).toBeUndefined();
+    expect(merged.run.command).not.toContain("--shard");
+    // Every report is rebuilt from the merged file.
+    for (const f of ["junit.xml", "matrix.html", "allure-results"]) expect(existsSync(join(dir, "merged", f)), f).toBe(true);
+    expect(readFileSync(join(dir, "merged", "junit.xml"), "utf8")).toContain('testsuite name="reference.v0"');
     expect(comparable(merged)).toEqual(comparable(read(join(dir, "one"))));
   });
 
@@ -35,6 +39,10 @@ describe("sharding", () => {
     expect(() => mergeResults([a, a])).toThrow(/shards overlap/);
     expect(() => mergeResults([a, { ...a, run: { ...a.run, seed: 13 } }])).toThrow(/seeds differ/);
     expect(await main(["merge", "--out", join(dir, "x"), join(dir, "nope")], io)).toBe(2);
+    // One shard of two is not the campaign.
+    expect(() => mergeResults([a])).toThrow(/shard\(s\) 2\/2 missing/);
+    expect(await main(["merge", "--out", join(dir, "half"), join(dir, "s1")], io)).toBe(2);
+    expect(existsSync(join(dir, "half"))).toBe(false);
     expect(await main(["run", "--shard", "3/2"], io)).toBe(2);
   });
 });
