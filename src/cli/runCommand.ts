@@ -376,6 +376,9 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
       if (err instanceof UsageError) throw err;
       throw new UsageError((err as Error).message);
     }
+    const invalid = fixedCases[0]!.kernel.malformed;
+    // Not an error (a loader's refusal is worth testing), but not the boot the user may expect.
+    if (invalid) io.stderr.write(`note: ${values.kernel} is not a valid PVH image (${invalid.replace(/^user-image-invalid: /, "")}; see pvh-conformance check-image): the loaders are judged on refusing it, and the boot checks do not apply\n`);
   } else if (values.append || values.initrd || values.memory) {
     throw new UsageError("--append, --initrd and --memory go with --kernel");
   }

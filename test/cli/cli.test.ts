@@ -131,6 +131,14 @@ describe("pvh-conformance run", () => {
     expect(existsSync(join(dir, "refused"))).toBe(false);
   });
 
+  it("--kernel with an image that is not valid PVH says the loaders are judged on refusing it", async () => {
+    const r = await cli("run", "--adapter", "reference", "--kernel", bad, "--skip-allure", "-q", "--out", join(dir, "bad-kernel"));
+    expect(r.err).toContain(`note: ${bad} is not a valid PVH image (pvh.note.entry.present`);
+    expect(r.err).toContain("the loaders are judged on refusing it");
+    const ok = await cli("run", "--adapter", "reference", "--kernel", good, "--skip-allure", "-q", "--out", join(dir, "good-kernel"));
+    expect(ok.err).not.toContain("not a valid PVH image");
+  });
+
   it("usage errors exit 2", async () => {
     expect((await cli("run", "--adapter", "nosuch")).code).toBe(2);
     expect((await cli("run", "--cases", "many")).code).toBe(2);
