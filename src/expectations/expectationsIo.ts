@@ -12,7 +12,7 @@ export function readExpectations(file: string): ExpectationsFile {
     throw new Error(`${file}: ${(err as Error).message}`);
   }
   const r = ExpectationsFile.safeParse(data);
-  if (!r.success) throw new Error(`${file} is not an expectations file: ${r.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!r.success) throw new Error(`${file} is not an expectations file: ${r.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(top level)"}: ${i.message}`).join("; ")}`);
   return r.data;
 }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Results } from "./Results.js";
-import { resultsValidator } from "./writeResults.js";
+import { resultsValidator, schemaErrors } from "./writeResults.js";
 
 /** Read a results.json and check it against the published schema. */
 export function readResults(file: string): Results {
@@ -11,6 +11,6 @@ export function readResults(file: string): Results {
     throw new Error(`${file}: ${(err as Error).message}`);
   }
   const validate = resultsValidator();
-  if (!validate(data)) throw new Error(`${file} does not match spec/schema/results.schema.json: ${JSON.stringify(validate.errors?.slice(0, 2))}`);
+  if (!validate(data)) throw new Error(`${file} is not a results.json (spec/schema/results.schema.json): ${schemaErrors(validate.errors)}`);
   return data as Results;
 }

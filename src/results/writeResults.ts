@@ -7,6 +7,14 @@ import type { Results } from "./Results.js";
 
 let validator: ValidateFunction | undefined;
 
+/** ajv's errors as a person reads them: where in the document, and what is wrong. */
+export function schemaErrors(errors: ValidateFunction["errors"], most = 3): string {
+  return (errors ?? [])
+    .slice(0, most)
+    .map((e) => `${e.instancePath || "(top level)"} ${e.message ?? "is invalid"}${e.params && "additionalProperty" in e.params ? ` (${String(e.params["additionalProperty"])})` : ""}`)
+    .join("; ");
+}
+
 /** The validator of the published spec/schema/results.schema.json (not of the zod source). */
 export function resultsValidator(): ValidateFunction {
   if (!validator) {
@@ -27,7 +35,7 @@ export function writeResults(file: string, results: Results): void {
   const validate = resultsValidator();
   const header = { ...results, cases: [], records: [] };
   const check = (doc: object, what: string): void => {
-    if (!validate(doc)) throw new Error(`results.json would not match its schema (${what}): ${JSON.stringify(validate.errors?.slice(0, 3))}`);
+    if (!validate(doc)) throw new Error(`results.json would not match its schema (${what}): ${schemaErrors(validate.errors)}`);
   };
   check(header, "run");
   for (let i = 0; i < results.records.length; i += BATCH) check({ ...header, records: results.records.slice(i, i + BATCH) }, `records from ${i}`);

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -137,6 +137,15 @@ describe("pvh-conformance run", () => {
     expect(r.err).toContain("the loaders are judged on refusing it");
     const ok = await cli("run", "--adapter", "reference", "--kernel", good, "--skip-allure", "-q", "--out", join(dir, "good-kernel"));
     expect(ok.err).not.toContain("not a valid PVH image");
+  });
+
+  it("a file that is not a results.json is named with what is wrong, in words", async () => {
+    const d = join(dir, "not-results");
+    mkdirSync(d);
+    writeFileSync(join(d, "results.json"), "{}");
+    const r = await cli("merge", "--out", join(dir, "not-merged"), d);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${join(d, "results.json")} is not a results.json (spec/schema/results.schema.json): (top level) must have required property 'format'`);
   });
 
   it("usage errors exit 2", async () => {
