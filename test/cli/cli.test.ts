@@ -182,6 +182,8 @@ describe("stopping the command", () => {
     const out = mkdtempSync(join(tmpdir(), "pvh-sig-"));
     onTestFinished(() => rmSync(out, { recursive: true, force: true }));
     const child = spawn("node", [bin, "run", "--adapter", "reference", "--cases", "50000", "--seed", "3", "--skip-allure", "--out", out], { stdio: ["ignore", "ignore", "pipe"] });
+    // Should the signal not stop it, it must not outlive the test (nor write into a removed folder).
+    onTestFinished(() => void child.kill("SIGKILL"));
     let stderr = "";
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     const gone = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
@@ -199,6 +201,8 @@ describe("stopping the command", () => {
     const out = mkdtempSync(join(tmpdir(), "pvh-sig-"));
     onTestFinished(() => rmSync(out, { recursive: true, force: true }));
     const child = spawn("node", [bin, "run", "--adapter", "qemu", "--machine", "pc", "--cases", "200", "--seed", "3", "-q", "--out", out], { stdio: ["ignore", "ignore", "pipe"] });
+    // SIGINT, not SIGKILL: should SIGTERM have failed, its exit hooks still stop the VMMs.
+    onTestFinished(() => void child.kill("SIGINT"));
     let stderr = "";
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     const prefix = `pvh-qemu-${child.pid}-`;
