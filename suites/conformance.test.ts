@@ -11,8 +11,8 @@ import { expectationsFor, unexpectedVerdicts } from "./_support/expected.js";
 import { caseCountFor, seed, suiteTargets } from "./_support/selection.js";
 import { annotateSuiteTest } from "../reports/allure/annotateSuiteTest.js";
 import { attachSuiteFindings } from "../reports/allure/attachSuiteFindings.js";
+import { BAD_STATUSES } from "../src/model/Verdict.js";
 
-const BAD = new Set(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
 const targets = await suiteTargets();
 const requirements = loadSpec().requirements.requirements.filter((r) => r.status === "active");
 console.log(`conformance suites: seed ${seed}; cases per variant: ${targets.map((t) => `${t.adapter.id} ${caseCountFor(t.adapter.id)}`).join(", ")} (PVH_SEED, PVH_CASES)`);
@@ -41,7 +41,7 @@ for (const t of targets) {
         annotateSuiteTest({ adapter: t.adapter.id, variant, requirements: [id], kind: "requirement" });
         const recs = byRequirement.get(id) ?? [];
         expect(recs.length, `no verdicts for ${id}`).toBe(caseCount);
-        const bad = recs.filter((r) => (r.expected !== undefined ? r.status !== r.expected : BAD.has(r.status)));
+        const bad = recs.filter((r) => (r.expected !== undefined ? r.status !== r.expected : BAD_STATUSES.has(r.status)));
         const lines = bad.slice(0, 5).map((r) => `${r.caseId} ${r.status}${r.expected ? ` (expected ${r.expected})` : ""} ${r.code}: ${r.message}${r.evidence ? ` (expected ${r.evidence.expected}; seen ${r.evidence.seen})` : ""}`);
         attachSuiteFindings("unexpected verdicts", bad.map((r) => JSON.stringify(r)), `replay with: pvh-conformance run --adapter ${t.adapter.id} --variant ${variant} --seed ${seed} --case <index>`);
         expect(lines, `replay with: pvh-conformance run --adapter ${t.adapter.id} --variant ${variant} --seed ${seed} --case <index>`).toEqual([]);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Status } from "../../src/model/Verdict.js";
+import { BAD_STATUSES } from "../../src/model/Verdict.js";
 import { Results, type CaseRecord, type ResultRecord } from "../../src/results/Results.js";
 import { loadSpec } from "../../src/spec/loadSpec.js";
 import type { AllureAttachment, AllureLabel, AllureResult, AllureStatus, AllureStep } from "./AllureResult.js";
@@ -51,7 +51,6 @@ export interface AllureResultsWritten {
   attachments: number;
 }
 
-const BAD: ReadonlySet<Status> = new Set<Status>(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
 const CASE_LEVEL_OUTCOMES: ReadonlySet<CaseRecord["outcome"]> = new Set<CaseRecord["outcome"]>(["crashed", "timeout", "harness-error"]);
 const ALLURE_FILE = /(-result\.json|-container\.json|-attachment(\.[A-Za-z0-9]+)?)$|^(environment\.properties|executor\.json|categories\.json)$/;
 const CASE_OUTCOMES = "case outcomes";
@@ -59,7 +58,7 @@ const CASE_OUTCOMES = "case outcomes";
 type Kind = "pass" | "skip" | "fail" | "broken" | "known";
 
 function kindOf(r: ResultRecord): Kind {
-  if (!BAD.has(r.status)) return r.status === "PASS" ? "pass" : "skip";
+  if (!BAD_STATUSES.has(r.status)) return r.status === "PASS" ? "pass" : "skip";
   if (r.expected === r.status) return "known";
   return r.status === "FAIL" ? "fail" : "broken";
 }
@@ -165,7 +164,7 @@ export function writeAllureResults(results: Results | string, dir: string, optio
   const casesByKey = new Map<string, CaseRecord>();
   for (const c of doc.cases) casesByKey.set(`${c.adapter}\u0000${c.variant}\u0000${c.caseId}`, c);
   const caseOf = (r: ResultRecord): CaseRecord | undefined => casesByKey.get(`${r.adapter}\u0000${r.variant}\u0000${r.caseId}`);
-  const caseLevel = (r: ResultRecord): boolean => r.status !== "FAIL" && BAD.has(r.status) && CASE_LEVEL_OUTCOMES.has(caseOf(r)?.outcome ?? "entered");
+  const caseLevel = (r: ResultRecord): boolean => r.status !== "FAIL" && BAD_STATUSES.has(r.status) && CASE_LEVEL_OUTCOMES.has(caseOf(r)?.outcome ?? "entered");
 
   const written: AllureResultsWritten = { dir, tests: 0, byStatus: { passed: 0, failed: 0, broken: 0, skipped: 0 }, knownDeviations: 0, attachments: 0 };
 
@@ -292,7 +291,7 @@ export function writeAllureResults(results: Results | string, dir: string, optio
     const judged = records.filter((r) => !caseLevel(r));
     const unjudged = records.length - judged.length;
     // An expectation that demanded a deviation the loader no longer shows: the gate judges it, the report says it.
-    const notSeen = records.filter((r) => r.expected !== undefined && BAD.has(r.expected) && !BAD.has(r.status)).length;
+    const notSeen = records.filter((r) => r.expected !== undefined && BAD_STATUSES.has(r.expected) && !BAD_STATUSES.has(r.status)).length;
     const verdicts = aggregate(judged, records.length, "cases");
     writeTest({
       key: [id, adapter, variant],

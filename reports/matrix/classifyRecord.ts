@@ -1,11 +1,11 @@
 import type { ResultRecord } from "../../src/results/Results.js";
+import { BAD_STATUSES } from "../../src/model/Verdict.js";
 
 export type RecordClass = "pass" | "skip" | "n/a" | "unexpected-bad" | "expected-bad" | "unexpected-pass";
 
-const BAD = new Set(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
 
 export function isBad(status: string): boolean {
-  return BAD.has(status);
+  return BAD_STATUSES.has(status);
 }
 
 /**

@@ -23,6 +23,7 @@ import { EXIT, UsageError, type Io } from "./Io.js";
 import { prepareOutDir } from "./outDir.js";
 import { writeReports } from "./writeReports.js";
 import { boundaryExamples } from "../../generators/examples.js";
+import { BAD_STATUSES } from "../model/Verdict.js";
 
 const HELP = `usage: pvh-conformance run [options]
 
@@ -87,7 +88,6 @@ const STATUSES = ["PASS", "FAIL", "ERROR", "CRASH", "TIMEOUT", "SKIP"] as const;
 const REPRO_BUDGET = 256 << 20;
 /** Default cases per variant for adapters whose boots take seconds. */
 const SLOW_ADAPTER_CASES: Record<string, number> = { xen: 20 };
-const BAD = new Set(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
 
 function list(values: (string | undefined)[] | undefined): string[] {
   return (values ?? []).flatMap((v) => (v ?? "").split(",")).map((s) => s.trim()).filter(Boolean);
@@ -192,7 +192,7 @@ function summary(results: Results): string {
       const c = m.get(id) ?? {};
       const ran = STATUSES.filter((s) => s !== "SKIP").reduce((a, s) => a + (c[s] ?? 0), 0);
       if (ran === 0 && meta.level === "must") unexercised.push(id);
-      const mark = STATUSES.some((s) => BAD.has(s) && c[s]) ? "✗" : ran ? "✓" : "·";
+      const mark = STATUSES.some((s) => BAD_STATUSES.has(s) && c[s]) ? "✗" : ran ? "✓" : "·";
       lines.push(`${mark} ${id.padEnd(w)}  ${meta.level.padEnd(7)}  ${[...STATUSES, "n/a"].map((s) => String(c[s] ?? "").padStart(8)).join("")}`);
     }
     if (unexercised.length) lines.push(`  note: no case exercised these "must" requirements: ${unexercised.join(", ")}`);
@@ -233,7 +233,7 @@ async function shrinkFailures(results: Results, selections: Selection[], seed: n
   if (groups === 0) return;
   const seen = new Set<string>();
   const firsts = results.records
-    .filter((r) => BAD.has(r.status))
+    .filter((r) => BAD_STATUSES.has(r.status))
     .sort((a, b) => Number(a.expected === a.status) - Number(b.expected === b.status))
     .filter((r) => {
       // A crash or a timeout is one event for the whole case, whatever requirement it marks.
@@ -415,7 +415,7 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
   await shrinkFailures(results, selections, seed, shrink, join(out, "repro"), io, Boolean(values.quiet));
   const written = await writeReports(out, results, { allureHtml: !values["skip-allure"], command: "run" }, io);
   io.stdout.write(summary(results));
-  const bad = results.records.filter((r) => BAD.has(r.status));
+  const bad = results.records.filter((r) => BAD_STATUSES.has(r.status));
   if (badCases.length) io.stdout.write(`\nfailing cases (first ${badCases.length}):\n${badCases.join("")}`);
   if (reproBytes) io.stdout.write(`\nreproducers: ${join(out, "repro")}/<case-id>/run.sh${reproSkipped ? ` (${reproSkipped} more cases not written: over the ${REPRO_BUDGET >> 20} MiB budget)` : ""}\n`);
   io.stdout.write(`\n${results.records.length} records, ${bad.length} FAIL/ERROR/CRASH/TIMEOUT; seed ${seed}; wrote ${written.join(", ")}\n`);

@@ -1,5 +1,6 @@
 import type { BootCase } from "../model/BootCase.js";
 import type { Observation } from "../model/Observation.js";
+import { BAD_STATUSES } from "../model/Verdict.js";
 import { referenceLoad } from "../reference/referenceLoad.js";
 import type { CaseDivergence } from "../results/Results.js";
 import { compareObservations } from "./compareObservations.js";
@@ -7,12 +8,12 @@ import { compareObservations } from "./compareObservations.js";
 /**
  * The differential view of one boot: the same case loaded by the reference loader
  * (in-process, well under a millisecond), compared field by field with what the
- * adapter did. `failing` names the requirements whose checks failed on the adapter's
- * side for this case: a divergence blamed on one of them is explained by that
- * check's FAIL; one that is not explained is worth a look, as it means a check the
- * suite lacks or a fault in the reference loader.
+ * adapter did. `verdicts` are the adapter's for this case: a divergence blamed on a
+ * requirement that failed there is explained by that FAIL; one that is not explained
+ * is worth a look, as it means a check the suite lacks or a fault in the reference loader.
  */
-export function divergencesFromReference(c: BootCase, obs: Observation, failing: ReadonlySet<string>): { divergences: CaseDivergence[] } | { differentialError: string } {
+export function divergencesFromReference(c: BootCase, obs: Observation, verdicts: readonly { requirement: string; status: string }[]): { divergences: CaseDivergence[] } | { differentialError: string } {
+  const failing = new Set(verdicts.filter((v) => BAD_STATUSES.has(v.status)).map((v) => v.requirement));
   try {
     return { divergences: compareObservations(c, referenceLoad(c), obs).map((d) => ({ ...d, explained: failing.has(d.requirement) })) };
   } catch (err) {

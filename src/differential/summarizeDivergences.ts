@@ -15,27 +15,21 @@ export interface VariantDivergences {
 
 /** The differential view of a run, per adapter variant, in the run's order; empty when no case was compared. */
 export function summarizeDivergences(results: Results): VariantDivergences[] {
-  const out = new Map<string, VariantDivergences>();
-  const counts = new Map<string, Map<string, { field: string; requirement: string; cases: number }>>();
+  const out = new Map<string, { v: VariantDivergences; fields: Map<string, VariantDivergences["fields"][number]> }>();
   for (const c of results.cases) {
     if (!c.divergences) continue;
     const key = `${c.adapter}/${c.variant}`;
-    let v = out.get(key);
-    if (!v) {
-      out.set(key, (v = { adapter: c.adapter, variant: c.variant, compared: 0, diverging: 0, fields: [], unexplained: [] }));
-      counts.set(key, new Map());
-    }
-    v.compared++;
-    if (c.divergences.length > 0) v.diverging++;
-    const m = counts.get(key)!;
+    let acc = out.get(key);
+    if (!acc) out.set(key, (acc = { v: { adapter: c.adapter, variant: c.variant, compared: 0, diverging: 0, fields: [], unexplained: [] }, fields: new Map() }));
+    acc.v.compared++;
+    if (c.divergences.length > 0) acc.v.diverging++;
     for (const d of c.divergences) {
       const k = `${d.field}\0${d.requirement}`;
-      const f = m.get(k) ?? { field: d.field, requirement: d.requirement, cases: 0 };
+      const f = acc.fields.get(k) ?? { field: d.field, requirement: d.requirement, cases: 0 };
       f.cases++;
-      m.set(k, f);
-      if (!d.explained) v.unexplained.push({ caseId: c.caseId, ...d });
+      acc.fields.set(k, f);
+      if (!d.explained) acc.v.unexplained.push({ caseId: c.caseId, ...d });
     }
   }
-  for (const [key, v] of out) v.fields = [...counts.get(key)!.values()].sort((a, b) => b.cases - a.cases || a.field.localeCompare(b.field));
-  return [...out.values()];
+  return [...out.values()].map(({ v, fields }) => ({ ...v, fields: [...fields.values()].sort((a, b) => b.cases - a.cases || a.field.localeCompare(b.field)) }));
 }

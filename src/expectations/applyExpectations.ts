@@ -1,7 +1,7 @@
 import type { ResultRecord, Results } from "../results/Results.js";
 import type { Expectation, ExpectationsFile } from "./Expectations.js";
+import { BAD_STATUSES } from "../model/Verdict.js";
 
-const BAD = new Set(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
 
 export interface GateReport {
   /** Bad records no expectation allows: new deviations. */
@@ -53,7 +53,7 @@ export function applyExpectations(results: Results, files: ExpectationsFile[]): 
     );
     for (const e of matching) used.add(e);
     const allowing = matching.find((e) => e.allow.includes(r.status));
-    if (BAD.has(r.status)) {
+    if (BAD_STATUSES.has(r.status)) {
       if (allowing) {
         r.expected = r.status;
         report.expectedBad++;

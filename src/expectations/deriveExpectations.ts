@@ -1,8 +1,8 @@
 import type { CaseRecord, ResultRecord, Results } from "../results/Results.js";
 import { majorMinor } from "./applyExpectations.js";
 import type { Expectation, ExpectationsFile } from "./Expectations.js";
+import { BAD_STATUSES } from "../model/Verdict.js";
 
-const BAD = new Set(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
 /** Cases a deviation must have been seen in before a PASS there counts as unexpected (fixed). */
 const DEMAND_MIN_CASES = 20;
 
@@ -124,7 +124,7 @@ export function deriveExpectations(results: Results, adapter: string): Expectati
       set.add(r.caseId);
     }
     for (const r of results.records as ResultRecord[]) {
-      if (r.adapter !== adapter || r.variant !== variant || !BAD.has(r.status) || caseLevelIds.has(r.caseId)) continue;
+      if (r.adapter !== adapter || r.variant !== variant || !BAD_STATUSES.has(r.status) || caseLevelIds.has(r.caseId)) continue;
       if (byId.get(r.caseId)?.outcome === "harness-error") continue;
       const k = `${r.requirement} ${r.status} ${byId.get(r.caseId)!.malformed ?? ""}`;
       let g = groups.get(k);

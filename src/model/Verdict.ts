@@ -4,6 +4,8 @@ import { z } from "zod";
 export const STATUSES = ["PASS", "SKIP", "ERROR", "FAIL", "TIMEOUT", "CRASH"] as const;
 export const Status = z.enum(STATUSES);
 export type Status = z.infer<typeof Status>;
+/** The statuses that count against a loader (or the harness): all but PASS and SKIP. */
+export const BAD_STATUSES: ReadonlySet<string> = new Set<Status>(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
 
 export const Evidence = z
   .object({

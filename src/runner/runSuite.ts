@@ -11,6 +11,7 @@ import { loadSpec } from "../spec/loadSpec.js";
 import { divergencesFromReference } from "../differential/divergencesFromReference.js";
 import { caseTags } from "./caseTags.js";
 import { describeCase } from "./describeCase.js";
+import { BAD_STATUSES } from "../model/Verdict.js";
 
 export interface Selection {
   adapter: Adapter;
@@ -54,7 +55,6 @@ export interface RunSuiteOptions {
   onBadCase?(c: BootCase, obs: Observation, bad: ResultRecord[]): void;
 }
 
-const BAD = new Set(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
 
 /** Longest stretch of in-process work (the reference loader never waits) before the event loop gets a turn. */
 const YIELD_MS = 50;
@@ -133,8 +133,8 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
             };
           });
           records.push(...recs);
-          const bad = recs.filter((r) => BAD.has(r.status));
-          const differential = opts.differential !== false && adapter.id !== "reference" && !harnessError ? divergencesFromReference(bc, o, new Set(bad.map((r) => r.requirement))) : {};
+          const bad = recs.filter((r) => BAD_STATUSES.has(r.status));
+          const differential = opts.differential !== false && adapter.id !== "reference" && !harnessError ? divergencesFromReference(bc, o, recs) : {};
           cases.push({
             caseId: bc.id,
             adapter: adapter.id,

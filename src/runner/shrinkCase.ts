@@ -4,8 +4,8 @@ import { arbitraryFor, isMalformedSeed } from "../../generators/generateCase.js"
 import { judge } from "../checks/judge.js";
 import type { BootCase } from "../model/BootCase.js";
 import type { Observation } from "../model/Observation.js";
+import { BAD_STATUSES } from "../model/Verdict.js";
 
-const BAD = new Set(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
 
 export interface Shrunk {
   bootCase: BootCase;
@@ -35,7 +35,7 @@ export async function shrinkCase(adapter: Adapter, variant: string, original: Bo
       const c: BootCase = { ...partial, id: `${original.id}-shrunk`, replay: original.replay };
       const obs = await adapter.boot(c, variant);
       const v = judge(c, obs).find((x) => x.requirement === requirement);
-      const stillFails = v !== undefined && v.status === status && BAD.has(v.status);
+      const stillFails = v !== undefined && v.status === status && BAD_STATUSES.has(v.status);
       if (stillFails) smallest = { bootCase: c, obs, evaluations };
       return !stillFails;
     }),

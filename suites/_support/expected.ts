@@ -4,7 +4,7 @@ import { applyExpectations, expectationsFileFor } from "../../src/expectations/a
 import type { ExpectationsFile } from "../../src/expectations/Expectations.js";
 import { readExpectations } from "../../src/expectations/expectationsIo.js";
 import type { BootCase } from "../../src/model/BootCase.js";
-import type { Verdict } from "../../src/model/Verdict.js";
+import { BAD_STATUSES, type Verdict } from "../../src/model/Verdict.js";
 import type { ResultRecord, Results } from "../../src/results/Results.js";
 import { caseTags } from "../../src/runner/caseTags.js";
 import { packageRoot } from "../../src/_internals/packageRoot.js";
@@ -26,6 +26,6 @@ export function unexpectedVerdicts(adapter: string, version: string, variant: st
   const results = { cases: [{ caseId: c.id, adapter, variant, tags: caseTags(c) }], records } as unknown as Results;
   const gate = applyExpectations(results, files);
   const bad = new Set([...gate.unexpectedBad, ...gate.unexpectedPass]);
-  if (files.length === 0) return verdicts.filter((v) => ["FAIL", "ERROR", "CRASH", "TIMEOUT"].includes(v.status));
+  if (files.length === 0) return verdicts.filter((v) => BAD_STATUSES.has(v.status));
   return verdicts.filter((_v, i) => bad.has(records[i]!));
 }

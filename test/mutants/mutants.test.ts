@@ -3,7 +3,7 @@ import { generateCase } from "../../generators/generateCase.js";
 import { judge } from "../../src/checks/judge.js";
 import type { BootCase } from "../../src/model/BootCase.js";
 import type { Capabilities } from "../../src/model/Capabilities.js";
-import type { Verdict } from "../../src/model/Verdict.js";
+import { BAD_STATUSES, type Verdict } from "../../src/model/Verdict.js";
 import { mutants, type Mutant } from "../../src/reference/mutants.js";
 import { referenceLoad } from "../../src/reference/referenceLoad.js";
 import { referenceAdapter } from "../../adapters/reference/referenceAdapter.js";
@@ -86,7 +86,7 @@ describe("the unmutated loader", () => {
       const bad: string[] = [];
       for (const c of casesFor(m)) {
         for (const v of judge(c, referenceLoad(c, { ...m.options }))) {
-          if (["FAIL", "ERROR", "CRASH", "TIMEOUT"].includes(v.status)) bad.push(`${where(c)} ${v.requirement}: ${show(v)}`);
+          if (BAD_STATUSES.has(v.status)) bad.push(`${where(c)} ${v.requirement}: ${show(v)}`);
         }
       }
       expect(bad).toEqual([]);
