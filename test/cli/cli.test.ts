@@ -124,7 +124,8 @@ describe("pvh-conformance run", () => {
       ["requirements", "--side", "guest"],
     ];
     for (const args of bad) {
-      const r = await cli(...args, "--out", join(dir, "refused"));
+      // Only run takes --out: another command must be refused for its own argument.
+      const r = await cli(...args, ...(args[0] === "run" ? ["--out", join(dir, "refused")] : []));
       expect(r.code, args.join(" ")).toBe(2);
     }
     expect((await cli("run", "--case", "example:nope", "--out", join(dir, "refused"))).err).toContain('no boundary example named "nope"');
