@@ -4,8 +4,10 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { withFileLock } from "../_internals/fileLock.js";
+import { debianArchives, hostCodename, readHostAptSources, sourcesListFor } from "./_internals/hostAptSources.js";
 
 const run = promisify(execFile);
+const DEFAULT_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg";
 
 /** Where downloaded packages are cached: never inside the repository. */
 export function corpusDir(): string {
@@ -30,24 +32,22 @@ async function resolvePackage(name: string, aptOptions: string[]): Promise<strin
 /**
  * apt options that make apt-get read a release other than the host's, from state kept
  * in the corpus cache: the host's sources, lists and installed packages are not
- * touched. The archive key comes from the host's debian-archive-keyring (bookworm's
- * holds the keys of the releases after it).
+ * touched. The archive comes from the host's own apt sources (a mirror or a proxy the
+ * host uses is used here too); the key from the host's source entry, else
+ * debian-archive-keyring (bookworm's holds the keys of the releases after it).
  */
 async function suiteAptOptions(suite: string): Promise<string[]> {
-  if (!/^[a-z]+$/.test(suite)) throw new Error(`not a Debian release name: ${suite}`);
+  if (!/^[a-z]+(-backports)?$/.test(suite)) throw new Error(`not a Debian release name: ${suite}`);
   const dir = join(corpusDir(), ".apt", suite);
   const lists = join(dir, "lists");
   mkdirSync(join(lists, "partial"), { recursive: true });
   const sources = join(dir, "sources.list");
-  const key = "[signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]";
-  const text = [
-    `deb ${key} http://deb.debian.org/debian ${suite} main`,
-    `deb ${key} http://deb.debian.org/debian ${suite}-updates main`,
-    `deb ${key} http://deb.debian.org/debian-security ${suite}-security main`,
-    "",
-  ].join("\n");
-  // Written once: another process may be reading it.
-  if (!existsSync(sources) || readFileSync(sources, "utf8") !== text) writeFileSync(sources, text);
+  const text = sourcesListFor(suite, debianArchives(readHostAptSources(), hostCodename()), DEFAULT_KEYRING);
+  // Written once: another process may be reading it. New sources (the host moved to a mirror) need new lists.
+  if (!existsSync(sources) || readFileSync(sources, "utf8") !== text) {
+    writeFileSync(sources, text);
+    rmSync(join(dir, "updated"), { force: true });
+  }
   const options = [
     "-o", `Dir::Etc::SourceList=${sources}`,
     "-o", "Dir::Etc::SourceParts=/dev/null",
@@ -82,6 +82,16 @@ export interface FetchedPackage {
   name: string;
   /** The folder the package was unpacked into (dpkg -x). */
   root: string;
+  /** The package's Debian version (from its control file), or null for a folder unpacked before versions were recorded. */
+  version: string | null;
+}
+
+/** The cache folder of a package: one per release it came from, so bookworm's and bookworm-backports' builds of one name never mix. */
+const cacheName = (pkg: string, suite: string | undefined): string => (suite ? `${pkg}@${suite}` : pkg);
+
+function fetched(name: string, root: string): FetchedPackage {
+  const file = join(root, ".version");
+  return { name, root, version: existsSync(file) ? readFileSync(file, "utf8").trim() : null };
 }
 
 /**
@@ -93,15 +103,15 @@ export interface FetchedPackage {
 export async function fetchDebianPackage(name: string, opts: { suite?: string } = {}): Promise<FetchedPackage> {
   const dir = corpusDir();
   // A package already here needs no apt at all (and no network); a metapackage is first followed.
-  if (!isMetapackage(name) && existsSync(join(dir, name, ".complete"))) return { name, root: join(dir, name) };
+  if (!isMetapackage(name) && existsSync(join(dir, cacheName(name, opts.suite), ".complete"))) return fetched(name, join(dir, cacheName(name, opts.suite)));
   const aptOptions = opts.suite ? await suiteAptOptions(opts.suite) : [];
   const pkg = await resolvePackage(name, aptOptions);
-  const root = join(dir, pkg);
-  if (existsSync(join(root, ".complete"))) return { name: pkg, root };
+  const root = join(dir, cacheName(pkg, opts.suite));
+  if (existsSync(join(root, ".complete"))) return fetched(pkg, root);
   // One process fetches a package; the others wait for it and find it there.
-  return withFileLock(join(dir, `.lock-${pkg}`), async () => {
-    if (existsSync(join(root, ".complete"))) return { name: pkg, root };
-    const work = join(dir, `.download-${pkg}-${process.pid}`);
+  return withFileLock(join(dir, `.lock-${cacheName(pkg, opts.suite)}`), async () => {
+    if (existsSync(join(root, ".complete"))) return fetched(pkg, root);
+    const work = join(dir, `.download-${cacheName(pkg, opts.suite)}-${process.pid}`);
     rmSync(work, { recursive: true, force: true });
     mkdirSync(work, { recursive: true });
     try {
@@ -115,10 +125,12 @@ export async function fetchDebianPackage(name: string, opts: { suite?: string } 
       if (!deb) throw new Error(`apt-get download ${pkg} produced no .deb`);
       const unpacked = join(work, "root");
       await run("dpkg-deb", ["-x", join(work, deb), unpacked], { timeout: 600_000 });
+      const { stdout: version } = await run("dpkg-deb", ["-f", join(work, deb), "Version"], { timeout: 60_000 });
+      writeFileSync(join(unpacked, ".version"), version.trim() + "\n");
       writeFileSync(join(unpacked, ".complete"), "");
       rmSync(root, { recursive: true, force: true });
       renameSync(unpacked, root);
-      return { name: pkg, root };
+      return fetched(pkg, root);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
