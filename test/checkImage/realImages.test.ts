@@ -10,6 +10,7 @@ import { fetchDebianPackage } from "../../src/corpus/fetchDebianPackage.js";
 import { inCI } from "../_support/requireTool.js";
 import { readelfNotes } from "../_support/readelfNotes.js";
 import { readFileSync } from "node:fs";
+import { readElf } from "../../src/elf/readElf.js";
 
 /**
  * Real PVH images from Debian, fetched with apt-get download into a cache outside
@@ -18,15 +19,24 @@ import { readFileSync } from "node:fs";
 interface RealImage {
   name: string;
   pkg: string;
+  /** The Debian release it comes from, when not the host's (fetched with a private apt state). */
+  suite?: string;
   path: (root: string) => string;
   /** CLI that turns the payload into vmlinux, for the readelf oracle (bzImages only). */
   unpack?: string[];
   format: ImageReport["format"];
   compression: string | null;
   entry: number;
+  /** e_machine of the ELF a loader is given (the vmlinux, for a bzImage). */
+  machine: number;
   /** The findings pinned for this image. */
   findings: string[];
+  /** The Xen notes pinned for this image, as check-image lists them (name, value, where), when they do not move between builds. */
+  notes?: string[];
 }
+
+const EM_386 = 3;
+const EM_X86_64 = 62;
 
 const images: RealImage[] = [
   {
@@ -37,6 +47,7 @@ const images: RealImage[] = [
     format: "bzimage",
     compression: "xz",
     entry: 0x1000850,
+    machine: EM_X86_64,
     findings: [],
   },
   {
@@ -47,6 +58,7 @@ const images: RealImage[] = [
     format: "bzimage",
     compression: "lz4",
     entry: -1, // pinned below from readelf, since the cloud build's entry moves between updates
+    machine: EM_X86_64,
     findings: [],
   },
   {
@@ -56,8 +68,23 @@ const images: RealImage[] = [
     format: "elf32",
     compression: null,
     entry: 0x6279f2,
+    machine: EM_386,
     // Xen images carry multiboot headers on purpose (Xen boots them as PVH guests itself).
     findings: ["warning pvh.image.no-multiboot"],
+  },
+  {
+    // OVMF built to start through the PVH entry (the firmware-on-PVH case): an ELF64
+    // whose e_machine is EM_386, one 4 MiB PT_LOAD at 1 MiB, one note, no sections.
+    name: "CLOUDHV.fd from sid's cloudhv-efi-x86-64 (OVMF)",
+    pkg: "cloudhv-efi-x86-64",
+    suite: "sid",
+    path: (root) => join(root, "usr", "share", "cloudhv-efi-x86-64", "CLOUDHV.fd"),
+    format: "elf64",
+    compression: null,
+    entry: 0x4fffd0,
+    machine: EM_386,
+    findings: [],
+    notes: ["PHYS32_ENTRY 0x4fffd0 [PT_NOTE segment 1]"],
   },
 ];
 
@@ -70,7 +97,7 @@ describe("check-image on real Debian images", () => {
   beforeAll(async () => {
     const roots = new Map<string, string>();
     try {
-      for (const img of images) roots.set(img.name, (await fetchDebianPackage(img.pkg)).root);
+      for (const img of images) roots.set(img.name, (await fetchDebianPackage(img.pkg, img.suite ? { suite: img.suite } : {})).root);
     } catch (err) {
       // Only the download may fail softly, and only outside CI.
       if (inCI) throw err;
@@ -81,7 +108,7 @@ describe("check-image on real Debian images", () => {
     for (const img of images) files.set(img.name, img.path(roots.get(img.name)!));
   }, 900_000);
 
-  it.for(images.map((i) => [i.name, i] as const))("%s: valid, notes as readelf -n shows them", { timeout: 120_000 }, async ([, img], ctx) => {
+  it.for(images.map((i) => [i.name, i] as const))("%s: valid, notes and e_machine as readelf shows them", { timeout: 120_000 }, async ([, img], ctx) => {
     if (unavailable) return ctx.skip(unavailable);
     const file = files.get(img.name)!;
     const r = await checkImage(file);
@@ -120,5 +147,14 @@ describe("check-image on real Debian images", () => {
     const oracleEntry = le.length === 8 ? Number(le.readBigUInt64LE(0)) : le.readUInt32LE(0);
     expect(r.entry).toBe(oracleEntry);
     if (img.entry >= 0) expect(r.entry).toBe(img.entry);
+    if (img.notes) expect(ours.map((n) => `${n.name} ${n.value} [${n.in.join(", ")}]`)).toEqual(img.notes);
+
+    // e_machine, by the project's reader and by readelf -h.
+    const elf = readElf(new Uint8Array(readFileSync(elfFile)));
+    // Every bzImage here holds an ELF64 vmlinux.
+    expect(elf.header.class).toBe(img.format === "elf32" ? 32 : 64);
+    expect(elf.header.machine).toBe(img.machine);
+    const machineLine = /^\s*Machine:\s*(.*)$/m.exec(execFileSync("readelf", ["-h", elfFile], { encoding: "utf8" }))?.[1];
+    expect(machineLine).toBe(img.machine === EM_386 ? "Intel 80386" : "Advanced Micro Devices X86-64");
   });
 });
