@@ -1,4 +1,5 @@
 import type { ElfFile, ElfNote, ElfNoteRegion, ElfProgramHeader } from "../elf/elfTypes.js";
+import { ELF } from "../elf/ELF.js";
 import { decodeXenNote } from "../notes/decodeXenNote.js";
 import { loadSpec } from "../spec/loadSpec.js";
 import type { Finding, ReportedNote } from "./ImageReport.js";
@@ -12,6 +13,9 @@ const XEN_OWNER = "Xen";
 const TYPE_PHYS32_ENTRY = 18;
 const TYPE_PHYS32_RELOC = 19;
 const FOUR_GIB = 1n << 32n;
+const { EM_386, EM_X86_64 } = ELF;
+/** A few machines a mistaken image is likely built for, to name them in the finding. */
+const MACHINE_NAMES: Record<number, string> = { 0: "EM_NONE", 8: "EM_MIPS", 20: "EM_PPC", 21: "EM_PPC64", 40: "EM_ARM", 50: "EM_IA_64", 183: "EM_AARCH64", 243: "EM_RISCV" };
 
 export interface KernelFacts {
   entry: number | null;
@@ -66,6 +70,11 @@ export function kernelFindings(elf: ElfFile, image?: Uint8Array): KernelFacts {
   if (mb) {
     findings.push(
       makeFinding("pvh.image.no-multiboot", "multiboot-header", `a multiboot${mb.version === 2 ? "2" : ""} header at file offset ${hex(mb.offset)}: QEMU's -kernel boots such an ELF as multiboot and never uses its PVH note`),
+    );
+  }
+  if (elf.header.machine !== EM_386 && elf.header.machine !== EM_X86_64) {
+    findings.push(
+      makeFinding("pvh.image.machine", "not-x86", `e_machine is ${elf.header.machine}${MACHINE_NAMES[elf.header.machine] ? ` (${MACHINE_NAMES[elf.header.machine]})` : ""}, not EM_386 (3) or EM_X86_64 (62): not an x86 image`),
     );
   }
   const placed = placeNotes(elf);

@@ -7,6 +7,8 @@ import { u32le } from "../../generators/_internals/notes.js";
 import { referenceAdapter } from "../../adapters/reference/referenceAdapter.js";
 import { checkImageBytes } from "../../src/checkImage/checkImage.js";
 import { buildElf } from "../../src/elf/buildElf.js";
+import { ELF } from "../../src/elf/ELF.js";
+import { loadSpec } from "../../src/spec/loadSpec.js";
 
 const caps = referenceAdapter.capabilities("v1");
 
@@ -25,17 +27,60 @@ describe("check-image on generated kernels", () => {
     );
   });
 
-  it.each(Object.entries(malformedFamilies).map(([k, f]) => [k, f.requirement] as const))(
-    "malformed family %s is invalid with an error against %s",
-    async (family, requirement) => {
-      for (const elfClass of [32, 64] as const) {
-        const c = exampleCase(family, { malformed: family as keyof typeof malformedFamilies, plan: { elfClass, entryDescSize: 8 } });
-        const r = await checkImageBytes(`${family}.elf`, c.kernelImage);
-        expect(r.verdict, JSON.stringify(r.findings)).toBe("invalid");
-        expect(r.findings.filter((f) => f.severity === "error").map((f) => f.requirement)).toContain(requirement);
+  const levelOf = (id: string): string => loadSpec().requirements.requirements.find((r) => r.id === id)!.level;
+  const families = Object.entries(malformedFamilies).map(([k, f]) => [k, f.requirement] as const);
+
+  it.each(families.filter(([, req]) => levelOf(req) === "must"))("malformed family %s is invalid with an error against %s", async (family, requirement) => {
+    for (const elfClass of [32, 64] as const) {
+      const c = exampleCase(family, { malformed: family as keyof typeof malformedFamilies, plan: { elfClass, entryDescSize: 8 } });
+      const r = await checkImageBytes(`${family}.elf`, c.kernelImage);
+      expect(r.verdict, JSON.stringify(r.findings)).toBe("invalid");
+      expect(r.findings.filter((f) => f.severity === "error").map((f) => f.requirement)).toContain(requirement);
+    }
+  });
+
+  it.each(families.filter(([, req]) => levelOf(req) !== "must"))("malformed family %s is valid with a warning against %s (not a must)", async (family, requirement) => {
+    for (const elfClass of [32, 64] as const) {
+      const c = exampleCase(family, { malformed: family as keyof typeof malformedFamilies, plan: { elfClass, entryDescSize: 8 } });
+      const r = await checkImageBytes(`${family}.elf`, c.kernelImage);
+      expect(r.verdict, JSON.stringify(r.findings)).toBe("valid");
+      expect(r.findings.filter((f) => f.severity === "warning").map((f) => f.requirement)).toContain(requirement);
+    }
+  });
+
+  it("an entry in a segment without PF_X is a warning, and the image is valid (the text names no permission)", async () => {
+    const { bytes } = buildElf({
+      class: 64,
+      segments: [{ kind: "load", vaddr: 0x100000, flags: "RW", data: new Uint8Array(64) }, { kind: "note", notes: [{ name: "Xen", type: 18, desc: u32le(0x100000) }] }],
+    });
+    const r = await checkImageBytes("rw.elf", bytes);
+    expect(r.findings.map((f) => [f.requirement, f.severity])).toEqual([["pvh.note.entry.executable", "warning"]]);
+    expect(r.verdict).toBe("valid");
+  });
+
+  it("e_machine: EM_386 and EM_X86_64 are x86 in either class (CLOUDHV.fd is ELF64 with EM_386); any other machine is invalid", async () => {
+    const image = (cls: 32 | 64, machine: number) =>
+      buildElf({
+        class: cls,
+        machine,
+        segments: [{ kind: "load", vaddr: 0x100000, flags: "RX", data: new Uint8Array(64) }, { kind: "note", notes: [{ name: "Xen", type: 18, desc: u32le(0x100000) }] }],
+      }).bytes;
+    for (const cls of [32, 64] as const) {
+      for (const machine of [ELF.EM_386, ELF.EM_X86_64]) {
+        const r = await checkImageBytes("x86.elf", image(cls, machine));
+        expect(r.findings, `class ${cls} machine ${machine}`).toEqual([]);
+        expect(r.verdict).toBe("valid");
       }
-    },
-  );
+      for (const machine of [0, 40, 183, 243]) {
+        const r = await checkImageBytes("other.elf", image(cls, machine));
+        expect(r.verdict, `class ${cls} machine ${machine}`).toBe("invalid");
+        expect(r.findings.map((f) => [f.requirement, f.severity, f.code])).toEqual([["pvh.image.machine", "error", "not-x86"]]);
+        expect(r.entry).toBe(0x100000);
+      }
+    }
+    const r = await checkImageBytes("arm64.elf", image(64, 183));
+    expect(r.findings[0]!.message).toContain("183 (EM_AARCH64)");
+  });
 
   it("a PHYS32_ENTRY note only in a section (no PT_NOTE) is valid but warned about", async () => {
     const desc = u32le(0x100000);
