@@ -1,3 +1,4 @@
+import { replayCommand } from "./replayCommand.js";
 import { hostname } from "node:os";
 import { availableParallelism } from "node:os";
 import type { Adapter } from "../../adapters/Adapter.js";
@@ -144,6 +145,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
             malformed: bc.kernel.malformed,
             message: o.message ?? null,
             command: o.command ?? null,
+            replayCommand: replayCommand(adapter.id, variant, opts.seed, bc),
             summary: describeCase(bc),
             tags: caseTags(bc),
             ...differential,
