@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { parseProbeReport } from "../../probe/parseProbeReport.js";
 import { ProbeReportError } from "../../probe/ProbeReportError.js";
+import { probeCaseObservation } from "../../probe/judgeProbe.js";
 import { probeObservation } from "../../probe/probeObservation.js";
 import type { BootCase } from "../../src/model/BootCase.js";
 import { MIB, type Capabilities } from "../../src/model/Capabilities.js";
@@ -163,8 +164,7 @@ async function boot(c: BootCase, variant: string): Promise<Observation> {
       if (exit.signal && !timedOut) return { ...base, outcome: "crashed", message: `QEMU died by ${exit.signal}: ${stderr.trim()}`, log: tail, command };
       return { ...base, outcome: "crashed", message: `the probe's report is incomplete (the guest died or was stopped): ${err.message}`, log: tail, command };
     }
-    const { observation, unseen } = probeObservation(report, { ...base, log: tail, command });
-    return { ...observation, unjudgeable: unseen };
+    return probeCaseObservation(c, probeObservation(report, { ...base, log: tail, command }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
     untrackDir();
