@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/_internals/packageRoot.js";
-import { jsonSchemas, publishedSchemas } from "../../src/spec/jsonSchemas.js";
+import { jsonSchemas, publishedSchemas } from "../../src/publishedSchemas.js";
 import { loadSpec } from "../../src/spec/loadSpec.js";
 import { specFiles, type SpecFileName } from "../../src/spec/schemas.js";
 

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { CheckImageOutput } from "../checkImage/ImageReport.js";
-import { ExpectationsFile } from "../expectations/Expectations.js";
-import { Results } from "../results/Results.js";
-import { specFiles } from "./schemas.js";
+import { CheckImageOutput } from "./checkImage/ImageReport.js";
+import { ExpectationsFile } from "./expectations/Expectations.js";
+import { Results } from "./results/Results.js";
+import { specFiles } from "./spec/schemas.js";
 
 /** Every schema published in spec/schema/: the spec's data files and the suite's outputs. */
 export const publishedSchemas: Record<string, z.ZodType> = {
