@@ -90,6 +90,11 @@ export interface Adapter {
   variants: readonly Variant[];
   /** Options of `run` that configure this adapter (beyond --boot-timeout). */
   options?: readonly AdapterOption[];
+  /**
+   * The options a test configures the adapter with when it cannot run without some
+   * (the vmm adapter needs a descriptor): the contract test applies them.
+   */
+  testConfiguration?: AdapterOptions;
   /** Default case counts; an adapter without one gets the CLI's. */
   cost?: AdapterCost;
   capabilities(variant: string): Capabilities;

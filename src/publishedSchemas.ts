@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { VmmDescriptor } from "../adapters/vmm/VmmDescriptor.js";
 import { CheckImageOutput } from "./checkImage/ImageReport.js";
 import { ExpectationsFile } from "./expectations/Expectations.js";
 import { Results } from "./results/Results.js";
@@ -10,6 +11,7 @@ export const publishedSchemas: Record<string, z.ZodType> = {
   "check-image": CheckImageOutput,
   results: Results,
   expectations: ExpectationsFile,
+  "vmm-descriptor": VmmDescriptor,
 };
 
 /** The published JSON Schema of each, derived from its zod definition. */

@@ -16,6 +16,8 @@ export interface ReproducerInput {
   seed: number;
   /** The adapter that ran the case: it writes the replay lines (without one, or for an in-process loader, run.sh replays through the suite). */
   adapter?: Pick<Adapter, "reproducer">;
+  /** The adapter's own options as the run was given them, for the replay line. */
+  replayArgs?: readonly string[];
 }
 
 /**
@@ -23,7 +25,7 @@ export interface ReproducerInput {
  * run-<adapter>-<variant>.sh with the exact VMM command line (run.sh is the first of
  * them). Returns the bytes written, so the caller can keep a budget.
  */
-export function writeReproducer(root: string, { bootCase: c, obs, bad, seed, adapter }: ReproducerInput): number {
+export function writeReproducer(root: string, { bootCase: c, obs, bad, seed, adapter, replayArgs }: ReproducerInput): number {
   const dir = join(root, c.id);
   mkdirSync(dir, { recursive: true });
   let bytes = 0;
@@ -42,7 +44,7 @@ export function writeReproducer(root: string, { bootCase: c, obs, bad, seed, ada
   }
   const tag = `${obs.adapter}-${obs.variant}`;
   write(`verdicts-${tag}.json`, JSON.stringify({ outcome: obs.outcome, message: obs.message ?? null, log: obs.log ?? null, records: bad }, null, 2) + "\n");
-  const replay = replayCommand(obs.adapter, obs.variant, seed, c);
+  const replay = replayCommand(obs.adapter, obs.variant, seed, c, replayArgs);
   const failing = bad.map((r) => `#   ${r.status} ${r.requirement}: ${r.message.split("\n")[0]!.slice(0, 150)}`).join("\n");
   const own = adapter?.reproducer?.(c, obs);
   for (const [name, from] of Object.entries(own?.copies ?? {})) {

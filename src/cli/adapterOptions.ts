@@ -83,6 +83,17 @@ export function configurationFor(adapter: Adapter, values: Readonly<Record<strin
   return out;
 }
 
+/** The adapter's own non-facet options as given, as argv words (a replay repeats them; the variant stands for the facets). */
+export function adapterArgsGiven(adapter: Adapter, values: Readonly<Record<string, string | string[] | boolean | undefined>>): string[] {
+  const out: string[] = [];
+  for (const o of adapter.options ?? []) {
+    if (o.facet) continue;
+    const v = values[o.flag];
+    for (const x of typeof v === "string" ? [v] : Array.isArray(v) ? v : []) out.push(o.dashValues ? `--${o.flag}=${x}` : `--${o.flag}`, ...(o.dashValues ? [] : [x]));
+  }
+  return out;
+}
+
 /** Whether any facet option of this adapter was given (then variants are chosen by facets). */
 export function facetFiltering(adapter: Adapter, values: Readonly<Record<string, unknown>>): boolean {
   return (adapter.options ?? []).some((o) => o.facet && values[o.flag] !== undefined);

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Adapter } from "../../adapters/Adapter.js";
 import { adapters, findAdapter } from "../../adapters/registry.js";
-import { adapterOptionsHelp, configurationFor, declaredOptions, facetFiltering, glueDashValues, parserOptions, unknownFacetValues, variantsByFacets } from "./adapterOptions.js";
+import { adapterArgsGiven, adapterOptionsHelp, configurationFor, declaredOptions, facetFiltering, glueDashValues, parserOptions, unknownFacetValues, variantsByFacets } from "./adapterOptions.js";
 import { packageRoot } from "../_internals/packageRoot.js";
 import type { Results } from "../results/Results.js";
 import { summarizeDivergences } from "../differential/summarizeDivergences.js";
@@ -234,9 +234,9 @@ function divergenceSummary(results: Results): string[] {
   return lines;
 }
 
-const adapterOf = (selections: Selection[], id: string): { adapter?: Adapter } => {
-  const a = selections.find((s) => s.adapter.id === id)?.adapter;
-  return a ? { adapter: a } : {};
+const adapterOf = (selections: Selection[], id: string): { adapter?: Adapter; replayArgs?: string[] } => {
+  const s = selections.find((x) => x.adapter.id === id);
+  return s ? { adapter: s.adapter, ...(s.replayArgs ? { replayArgs: s.replayArgs } : {}) } : {};
 };
 
 /**
@@ -270,7 +270,7 @@ async function shrinkFailures(results: Results, selections: Selection[], seed: n
     const bad = judge(shrunk.bootCase, shrunk.obs)
       .filter((v) => v.requirement === r.requirement)
       .map((v) => ({ requirement: v.requirement, adapter: r.adapter, variant: r.variant, caseId: original.id, status: v.status, code: v.code, message: v.message }));
-    writeReproducer(join(reproDir, original.id), { bootCase: { ...shrunk.bootCase, id: "shrunk" }, obs: shrunk.obs, bad, seed, adapter });
+    writeReproducer(join(reproDir, original.id), { bootCase: { ...shrunk.bootCase, id: "shrunk" }, obs: shrunk.obs, bad, seed, ...adapterOf(selections, r.adapter) });
     if (!quiet) io.stderr.write(`  ${describeCase(shrunk.bootCase)} (${shrunk.evaluations} boots) -> ${join(reproDir, original.id, "shrunk")}\n`);
   }
 }
@@ -330,6 +330,10 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
     }
   });
   const selections = await selectAdapters(list(values.adapter), list(values.variant), values, io);
+  for (const s of selections) {
+    const given = adapterArgsGiven(s.adapter, values);
+    if (given.length) s.replayArgs = given;
+  }
   // Without --cases, each adapter gets the count its boot time allows.
   if (values.cases === undefined) for (const s of selections) s.cases = s.adapter.cost?.runCases ?? DEFAULT_CASES;
   if (selections.length === 0) throw new UsageError("no adapter variant is available to run");
@@ -390,7 +394,7 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
       if (reproBytes < REPRO_BUDGET) reproBytes += writeReproducer(join(out, "repro"), { bootCase: c, obs, bad, seed, ...adapterOf(selections, obs.adapter) });
       else reproSkipped++;
       if (badCases.length < 10) {
-        badCases.push(`  ${c.id} [${bad[0]!.adapter}/${bad[0]!.variant}] ${bad.map((b) => `${b.status} ${b.requirement}`).slice(0, 3).join(", ")}${bad.length > 3 ? ", ..." : ""}\n    replay: ${replayCommand(bad[0]!.adapter, bad[0]!.variant, seed, c)}\n`);
+        badCases.push(`  ${c.id} [${bad[0]!.adapter}/${bad[0]!.variant}] ${bad.map((b) => `${b.status} ${b.requirement}`).slice(0, 3).join(", ")}${bad.length > 3 ? ", ..." : ""}\n    replay: ${replayCommand(bad[0]!.adapter, bad[0]!.variant, seed, c, adapterOf(selections, bad[0]!.adapter).replayArgs)}\n`);
       }
     },
   });

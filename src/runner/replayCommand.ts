@@ -5,10 +5,11 @@ import type { CaseRecord } from "../results/Results.js";
 /**
  * The command that runs one case again: a generated case from the seed and its index,
  * a boundary example by name, a user's kernel (run --kernel) from its files with the
- * same command line, module and memory.
+ * same command line, module and memory; with the adapter's own options as given
+ * (`--xen 4.17`, `--vmm FILE`), without which another loader would run.
  */
-export function replayCommand(adapter: string, variant: string, seed: number, c: Pick<BootCase, "replay" | "cmdline" | "memoryBytes" | "userFiles">): string {
-  const base = ["pvh-conformance", "run", "--adapter", adapter, "--variant", variant];
+export function replayCommand(adapter: string, variant: string, seed: number, c: Pick<BootCase, "replay" | "cmdline" | "memoryBytes" | "userFiles">, adapterArgs: readonly string[] = []): string {
+  const base = ["pvh-conformance", "run", "--adapter", adapter, "--variant", variant, ...adapterArgs];
   const files = c.userFiles ?? (c.replay.example?.startsWith("kernel:") ? { kernel: c.replay.example.slice("kernel:".length) } : undefined);
   if (files) {
     return shellLine([

@@ -20,6 +20,8 @@ export interface Selection {
   variants: string[];
   /** Cases per variant for this adapter, when it differs from the run's. */
   cases?: number;
+  /** The adapter's own options as given (--qemu PATH, --vmm FILE): a replay command repeats them. */
+  replayArgs?: string[];
 }
 
 export interface Progress {
@@ -90,7 +92,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
   const inShard = (i: number): boolean => !opts.shard || i % opts.shard.count === opts.shard.index - 1;
   const indexes = all.filter(inShard);
 
-  for (const { adapter, variants, cases: ownCount } of opts.selections) {
+  for (const { adapter, variants, cases: ownCount, replayArgs } of opts.selections) {
     const info = await adapter.runInfo();
     adapters.push({ id: adapter.id, variants, version: info.version, binary: info.binary, ...(info.details ? { details: info.details } : {}) });
     const own = ownCount !== undefined && !opts.only && !opts.fixedCases ? Array.from({ length: ownCount }, (_, i) => i).filter(inShard) : indexes;
@@ -146,7 +148,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
             malformed: bc.kernel.malformed,
             message: o.message ?? null,
             command: o.command ?? null,
-            replayCommand: replayCommand(adapter.id, variant, opts.seed, bc),
+            replayCommand: replayCommand(adapter.id, variant, opts.seed, bc, replayArgs),
             summary: describeCase(bc),
             tags: caseTags(bc),
             ...differential,

@@ -50,14 +50,10 @@ for (const adapter of adapters) {
       expect(adapter.cost).toBeDefined();
       expect(adapter.cost!.runCases).toBeGreaterThan(0);
       expect(adapter.cost!.suiteCases).toBeGreaterThan(0);
-      for (const v of adapter.variants) {
-        const caps = adapter.capabilities(v.id);
-        expect(caps.memory.min).toBeLessThanOrEqual(caps.memory.max);
-        expect(caps.elfClasses.length).toBeGreaterThan(0);
-      }
     });
 
     it("boots a case generated from its capabilities, judges it without a harness error, and leaves nothing behind", async (ctx) => {
+      if (adapter.testConfiguration) adapter.configure!(adapter.testConfiguration);
       const av = await adapter.available();
       if (!av.ok) {
         // Every registered adapter runs in CI: .ci/run installs or fetches what it needs.
@@ -68,6 +64,11 @@ for (const adapter of adapters) {
       expect(info.adapter).toBe(adapter.id);
       expect(info.version).not.toBe("");
       const variant = adapter.variants.find((v) => v.default)!.id;
+      for (const v of adapter.variants) {
+        const caps = adapter.capabilities(v.id);
+        expect(caps.memory.min).toBeLessThanOrEqual(caps.memory.max);
+        expect(caps.elfClasses.length).toBeGreaterThan(0);
+      }
       const caps = adapter.capabilities(variant);
       let c = generateCase(caps, 5, 0);
       for (let i = 1; c.kernel.malformed; i++) c = generateCase(caps, 5, i);
