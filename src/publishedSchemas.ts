@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { VmmDescriptor } from "../adapters/vmm/VmmDescriptor.js";
 import { CheckImageOutput } from "./checkImage/ImageReport.js";
+import { CompareOutput } from "./compare/Compare.js";
 import { ExpectationsFile } from "./expectations/Expectations.js";
 import { Results } from "./results/Results.js";
 import { specFiles } from "./spec/schemas.js";
@@ -12,6 +13,7 @@ export const publishedSchemas: Record<string, z.ZodType> = {
   results: Results,
   expectations: ExpectationsFile,
   "vmm-descriptor": VmmDescriptor,
+  compare: CompareOutput,
 };
 
 /** The published JSON Schema of each, derived from its zod definition. */
