@@ -52,7 +52,7 @@ function sameCase(a: CaseRecord | undefined, b: CaseRecord | undefined): boolean
 }
 
 function shortVersion(v: string): string {
-  return /\d+\.\d+(?:\.\d+)?/.exec(v)?.[0] ?? v;
+  return /\d+\.\d+[\w.+~-]*/.exec(v)?.[0] ?? v;
 }
 
 /** "qemu 7.2.22", from the adapters a run tested (the reference loader only when it is alone). */
