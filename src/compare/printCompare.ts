@@ -1,4 +1,4 @@
-import type { Cell, Column, CompareOutput, Reason, Step } from "./Compare.js";
+import type { Cell, Column, CompareCase, CompareOutput, Reason, Step } from "./Compare.js";
 
 /** Entries per list (regressed, fixed, ...) in the human summary, about four lines each; the rest are in --json and the page. */
 const LINES_PER_LIST = 40;
@@ -71,7 +71,10 @@ function groupLines(doc: CompareOutput, hits: (readonly [Cell, Step])[]): string
     const before = st.change === "fixed" || st.change === "unchecked";
     const speaks = before ? a : b;
     for (const r of (speaks?.reasons ?? []).slice(0, 3)) lines.push(`      ${before ? "was " : ""}${reasonText(r)}`);
-    const example = b?.cases.find((c) => (st.change === "regressed" ? c.change === "regressed" : st.change === "fixed" ? c.change === "fixed" : c.status !== "PASS")) ?? b?.cases[0];
+    // A case to replay: one that changed as the cell did, of the most frequent reason where there is one.
+    const top = speaks?.reasons[0];
+    const fits = (c: CompareCase): boolean => (st.change === "regressed" || st.change === "fixed" ? c.change === st.change : c.status !== "PASS");
+    const example = b?.cases.find((c) => fits(c) && (before || !top || (c.status === top.status && c.code === top.code))) ?? b?.cases.find(fits) ?? b?.cases[0];
     if (example?.replay) lines.push(`      e.g. ${example.caseId}: ${example.replay}`);
   }
   return lines;
