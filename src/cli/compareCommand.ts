@@ -75,7 +75,13 @@ export async function compareCommand(args: string[], io: Io): Promise<number> {
   else io.stdout.write(formatCompare(doc));
   if (out) {
     const { writeCompare } = await import("../../reports/compare/writeCompare.js");
-    const written = writeCompare(out, doc);
+    let written: string[];
+    try {
+      written = writeCompare(out, doc);
+    } catch (err) {
+      io.stderr.write(`pvh-conformance compare: cannot write ${out}: ${(err as Error).message}\n`);
+      return EXIT.usage;
+    }
     (values.json ? io.stderr : io.stdout).write(`wrote ${written.join(", ")}\n`);
   }
   return doc.regressed ? EXIT.failed : EXIT.ok;

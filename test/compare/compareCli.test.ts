@@ -80,6 +80,9 @@ describe("pvh-conformance compare", () => {
     expect(opt.err).toContain("--help");
     const outFile = await cli("compare", good, broken, "--out", join(good, "results.json"));
     expect([outFile.code, outFile.err]).toEqual([2, expect.stringContaining("is not a folder")]);
+    mkdirSync(join(dir, "taken", "compare.html"), { recursive: true });
+    const taken = await cli("compare", good, broken, "--out", join(dir, "taken"));
+    expect([taken.code, taken.err]).toEqual([2, expect.stringMatching(/cannot write .*taken: EISDIR/)]);
   });
 
   it("--help, and the command list names compare", async () => {
