@@ -2,13 +2,14 @@ import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { compareResults, type CompareSource } from "../compare/compareResults.js";
+import { formatMarkdown } from "../compare/formatMarkdown.js";
 import { formatCompare } from "../compare/printCompare.js";
 import { readResults } from "../results/readResults.js";
 import { EXIT, UsageError, type Io } from "./Io.js";
 import { prepareOutDir } from "./outDir.js";
 
-const HELP = `usage: pvh-conformance compare BASE HEAD [--json] [--out DIR] [--label L...]
-       pvh-conformance compare [--campaign] A B C... [--json] [--out DIR] [--label L...]
+const HELP = `usage: pvh-conformance compare BASE HEAD [--json|--markdown] [--out DIR] [--label L...]
+       pvh-conformance compare [--campaign] A B C... [--json|--markdown] [--out DIR] [--label L...]
 
 Compares results.json files (each given as the file or the folder that holds it), the
 oldest first: per requirement and adapter variant, what is fixed (bad before, good
@@ -24,6 +25,9 @@ each compared with the previous input that tested the same adapter.
 
 options:
   --json          print the comparison as JSON (schema: spec/schema/compare.schema.json)
+  --markdown      print a Markdown table per adapter, a column per input: each
+                  requirement bad in some input with its most frequent reason, and
+                  case-level CRASH/TIMEOUT in one row (for a README)
   --out DIR       also write DIR/compare.html (one self-contained page: a column per
                   input, a cell per requirement and variant listing its cases and
                   their replay commands) and DIR/compare.json
@@ -50,7 +54,7 @@ export async function compareCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { json: { type: "boolean" }, out: { type: "string" }, label: { type: "string", multiple: true }, campaign: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    options: { json: { type: "boolean" }, markdown: { type: "boolean" }, out: { type: "string" }, label: { type: "string", multiple: true }, campaign: { type: "boolean" }, help: { type: "boolean", short: "h" } },
     strict: true,
   });
   if (values.help) {
@@ -71,7 +75,9 @@ export async function compareCommand(args: string[], io: Io): Promise<number> {
     }
   }
   const doc = compareResults(sources, { campaign: values.campaign ?? false });
+  if (values.json && values.markdown) throw new UsageError("--json and --markdown: choose one");
   if (values.json) io.stdout.write(JSON.stringify(doc, null, 2) + "\n");
+  else if (values.markdown) io.stdout.write(formatMarkdown(doc));
   else io.stdout.write(formatCompare(doc));
   if (out) {
     const { writeCompare } = await import("../../reports/compare/writeCompare.js");
@@ -82,7 +88,7 @@ export async function compareCommand(args: string[], io: Io): Promise<number> {
       io.stderr.write(`pvh-conformance compare: cannot write ${out}: ${(err as Error).message}\n`);
       return EXIT.usage;
     }
-    (values.json ? io.stderr : io.stdout).write(`wrote ${written.join(", ")}\n`);
+    (values.json || values.markdown ? io.stderr : io.stdout).write(`wrote ${written.join(", ")}\n`);
   }
   return doc.regressed ? EXIT.failed : EXIT.ok;
 }

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/_internals/packageRoot.js";
 import type { Cell, CompareOutput } from "../../src/compare/Compare.js";
 import { compareResults, type CompareSource } from "../../src/compare/compareResults.js";
+import { formatMarkdown } from "../../src/compare/formatMarkdown.js";
 import { formatCompare } from "../../src/compare/printCompare.js";
 import type { Results } from "../../src/results/Results.js";
 import { buildResults } from "../reports/_support/buildResults.js";
@@ -214,6 +215,40 @@ describe("compare: edge cases on made-to-order results", () => {
     expect(compareResults([src(r(1), "a"), src(r(2), "b")]).inputs.map((i) => i.label)).toEqual(["qemu 7.2.22 seed 1", "qemu 7.2.22 seed 2"]);
     expect(compareResults([src(r(1), "a"), src(r(1), "b")]).inputs.map((i) => i.label)).toEqual(["qemu 7.2.22 #1", "qemu 7.2.22 #2"]);
     expect(compareResults([src(r(1), "a", "old"), src(r(1), "b", "new")]).inputs.map((i) => i.label)).toEqual(["old", "new"]);
+  });
+
+  it("--markdown: a table per adapter, a column per input that tested it; case-level crashes in one row", () => {
+    const release = (version: string, trMessage: string | null, crashCase: number | null): Results => {
+      const r = buildResults({
+        requirements: reqs,
+        columns: [{ adapter: "qemu", variant: "pc-tcg" }, { adapter: "qemu", variant: "q35-tcg" }],
+        cases: 4,
+        record: (req, col, i) =>
+          i === crashCase && col.variant === "pc-tcg" ? { status: "CRASH", code: "crashed", message: "QEMU exited" } : trMessage !== null && req === "pvh.cpu.tr" ? { status: "FAIL", code: "tr", message: trMessage } : undefined,
+      });
+      r.run.adapters[0]!.version = `QEMU emulator version ${version}`;
+      return r;
+    };
+    const xen = buildResults({ requirements: reqs, columns: [{ adapter: "xen", variant: "dom0" }], cases: 2, record: (req) => (req === "pvh.cpu.cr0" ? { status: "ERROR", code: "probe", message: "no CR0 line" } : undefined) });
+    xen.run.adapters[0]!.version = "Xen 4.20.1";
+    const doc = compareResults([src(release("7.2.22", "TR is limit 0xffff | not 0x67", 2), "a"), src(release("10.0.2", null, null), "b"), src(xen, "c")]);
+    expect(formatMarkdown(doc)).toBe(
+      [
+        "qemu (pc-tcg, q35-tcg):",
+        "",
+        "| requirement | qemu 7.2.22 | qemu 10.0.2 |",
+        "|---|---|---|",
+        "| `*` (CRASH, TIMEOUT) | CRASH 1/4 (pc-tcg) | none |",
+        "| `pvh.cpu.tr` (must) | TR is limit 0xffff \\| not 0x67 (pc-tcg 3/4, q35-tcg 4/4) | PASS |",
+        "",
+        "xen (dom0):",
+        "",
+        "| requirement | xen 4.20.1 |",
+        "|---|---|",
+        "| `pvh.cpu.cr0` (must) | ERROR: no CR0 line (dom0 2/2) |",
+        "",
+      ].join("\n"),
+    );
   });
 
   it("the cases listed per column are capped, and the rest counted", () => {
