@@ -2,6 +2,8 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { BAD_STATUSES, STATUSES, type Status } from "../model/Verdict.js";
 import type { CaseRecord, ResultRecord, Results } from "../results/Results.js";
+import { shellLine } from "../_internals/shellQuote.js";
+import { caseReplayCommand } from "../runner/replayCommand.js";
 import type { CaseChange, Cell, Column, CompareCase, CompareInput, CompareOutput, CompareVariant, Counts, Reason, Step } from "./Compare.js";
 
 /** Cases listed per column of a cell; past it the document says how many more there are. */
@@ -84,12 +86,16 @@ function loaderOptions(command: readonly string[]): string[] {
   return out;
 }
 
-const shq = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-
+/**
+ * The case's replay command (the one the run recorded, else what its replay fields
+ * allow), with the run's choice of loader binary added: a 10.0 run's case replays on 10.0.
+ */
 export function replayLine(c: CaseRecord, runCommand: readonly string[]): string {
-  const ex = c.replay.example;
-  const what = ex?.startsWith("kernel:") ? ["--kernel", ex.slice("kernel:".length)] : ["--seed", String(c.replay.seed), "--case", ex !== undefined ? `example:${ex}` : String(c.replay.index)];
-  return ["pvh-conformance", "run", "--adapter", c.adapter, "--variant", c.variant, ...loaderOptions(runCommand), ...what].map(shq).join(" ");
+  const line = caseReplayCommand(c);
+  const extra = loaderOptions(runCommand);
+  const prefix = shellLine(["pvh-conformance", "run", "--adapter", c.adapter, "--variant", c.variant]);
+  if (!extra.length || !line.startsWith(`${prefix} `) || extra.some((o) => o.startsWith("--") && line.includes(` ${o.split("=")[0]} `))) return line;
+  return `${prefix} ${shellLine(extra)}${line.slice(prefix.length)}`;
 }
 
 function zero(): Counts {
@@ -260,7 +266,7 @@ function column(side: Side, prev: Side | undefined, source: CompareSource, cap: 
       outcome: c?.outcome ?? "unknown",
       summary: c?.summary ?? "(the case is not in results.cases)",
       replay: c ? replayLine(c, source.results.run.command) : "",
-      command: c?.command ? c.command.map(shq).join(" ") : null,
+      command: c?.command ? shellLine(c.command) : null,
       reproducer: existsSync(repro) ? repro : null,
     };
   });
