@@ -200,13 +200,15 @@ describe("compare: edge cases on made-to-order results", () => {
   });
 
   it("replay commands keep the loader the run used, and name boundary examples", () => {
-    const r = buildResults({ requirements: reqs, columns: cols, cases: 2, record: () => ({ status: "FAIL", code: "x", message: "bad" }), caseRecord: (_c, i) => (i === 1 ? { caseId: "example-plain", replay: { seed: 0, index: 0, caseSeed: 0, example: "plain" } } : undefined) });
+    const r = buildResults({ requirements: reqs, columns: cols, cases: 3, record: () => ({ status: "FAIL", code: "x", message: "bad" }), caseRecord: (_c, i) => (i === 1 ? { caseId: "example-plain", replay: { seed: 0, index: 0, caseSeed: 0, example: "plain" } } : i === 2 ? { replayCommand: "pvh-conformance run --adapter qemu --variant pc-tcg --kernel /boot/vmlinuz --append 'console=ttyS0' --memory 512" } : undefined) });
     r.run.command = ["pvh-conformance", "run", "--adapter", "qemu", "--qemu", "/opt/qemu 10/bin/qemu-system-x86_64", "--qemu-arg", "-L", "--qemu-arg", "/opt/fw", "--seed", "7"];
     const doc = compareResults([src(r, "a"), src(r, "b")]);
     const replays = cell(doc, "pvh.cpu.tr", "qemu/pc-tcg").columns[1]!.cases.map((c) => c.replay);
     expect(replays).toEqual([
       "pvh-conformance run --adapter qemu --variant pc-tcg --qemu '/opt/qemu 10/bin/qemu-system-x86_64' --qemu-arg -L --qemu-arg /opt/fw --seed 7 --case 0",
       "pvh-conformance run --adapter qemu --variant pc-tcg --qemu '/opt/qemu 10/bin/qemu-system-x86_64' --qemu-arg -L --qemu-arg /opt/fw --seed 0 --case example:plain",
+      // The command the run recorded (a --kernel case, with its --append), the loader added.
+      "pvh-conformance run --adapter qemu --variant pc-tcg --qemu '/opt/qemu 10/bin/qemu-system-x86_64' --qemu-arg -L --qemu-arg /opt/fw --kernel /boot/vmlinuz --append 'console=ttyS0' --memory 512",
     ]);
   });
 
