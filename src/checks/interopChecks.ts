@@ -56,21 +56,24 @@ export const interopChecks: Check[] = [
     },
   },
   {
-    requirement: "pvh.interop.memmap-sorted",
+    requirement: "pvh.interop.memmap-disjoint",
     run: ({ obs }) => {
-      const m = bootData(obs).memmap.entries;
-      if (m.length === 0) return notApplicable("pvh.interop.memmap-sorted", "no memory map");
-      for (let i = 1; i < m.length; i++) {
-        const prev = m[i - 1]!;
-        const cur = m[i]!;
-        if (cur.addr < prev.addr + prev.size) {
-          return fail("pvh.interop.memmap-sorted", cur.addr < prev.addr ? "memmap-unsorted" : "memmap-overlap", `entry ${i} at ${hex(cur.addr)} ${cur.addr < prev.addr ? "comes before" : "overlaps"} entry ${i - 1} (${hex(prev.addr)}+${hex(prev.size)})`, {
-            expected: "ascending, disjoint entries",
-            seen: `${hex(prev.addr)}+${hex(prev.size)} then ${hex(cur.addr)}+${hex(cur.size)}`,
+      const b = bootData(obs);
+      if (!b.memmap.readable || b.memmap.entries.length === 0) return notApplicable("pvh.interop.memmap-disjoint", "no memory map");
+      // The order is not judged (no guest relies on it); empty entries overlap nothing.
+      const m = b.memmap.entries.map((e, i) => ({ e, i })).filter((x) => x.e.size > 0n).sort((x, y) => (x.e.addr < y.e.addr ? -1 : x.e.addr > y.e.addr ? 1 : x.i - y.i));
+      for (let k = 1; k < m.length; k++) {
+        const prev = m[k - 1]!;
+        const cur = m[k]!;
+        if (cur.e.addr < prev.e.addr + prev.e.size) {
+          return fail("pvh.interop.memmap-disjoint", "memmap-overlap", `entries ${prev.i} (${hex(prev.e.addr)}+${hex(prev.e.size)}) and ${cur.i} (${hex(cur.e.addr)}+${hex(cur.e.size)}) overlap`, {
+            expected: "disjoint entries",
+            seen: `${hex(prev.e.addr)}-${hex(prev.e.addr + prev.e.size)} type ${prev.e.type}, ${hex(cur.e.addr)}-${hex(cur.e.addr + cur.e.size)} type ${cur.e.type}`,
+            address: Number(cur.e.addr),
           });
         }
       }
-      return pass("pvh.interop.memmap-sorted");
+      return pass("pvh.interop.memmap-disjoint");
     },
   },
   {
