@@ -27,6 +27,8 @@ export const interopChecks: Check[] = [
   {
     requirement: "pvh.interop.low-tables",
     run: (input) => {
+      // Without a readable start_info, where its tables lie is unknown: no PASS on that.
+      if (!bootData(input.obs).info) return notApplicable("pvh.interop.low-tables", "no readable start_info: where its tables lie is unknown");
       const high = bootDataRanges(input).filter((r) => ["start_info", "memmap", "modlist"].includes(r.what) && r.end > ONE_GIB);
       return high.length === 0
         ? pass("pvh.interop.low-tables")
@@ -36,7 +38,11 @@ export const interopChecks: Check[] = [
   {
     requirement: "pvh.interop.addresses-32bit",
     run: (input) => {
+      const b = bootData(input.obs);
+      if (!b.info) return notApplicable("pvh.interop.addresses-32bit", "no readable start_info: where the command line and module 0 lie is unknown");
       const high = bootDataRanges(input).filter((r) => ["cmdline", "module 0"].includes(r.what) && r.end > FOUR_GIB);
+      // Module 0's address is in the modlist: unreadable, only a command line above 4 GiB can be judged.
+      if (high.length === 0 && b.info.nr_modules > 0 && !b.modlist.readable) return notApplicable("pvh.interop.addresses-32bit", "the modlist is not readable: where module 0 lies is unknown");
       return high.length === 0
         ? pass("pvh.interop.addresses-32bit")
         : fail("pvh.interop.addresses-32bit", "above-4g", `${high.map(showRange).join(", ")} above 4 GiB`, { expected: "below 0x100000000", seen: high.map(showRange).join(", "), address: high[0]!.start });
