@@ -53,8 +53,11 @@ describe("requirement catalogue", () => {
     const { documents } = loadSpec().requirements;
     expect(sourceProblems({ documents, requirements })).toEqual([]);
     for (const [name, d] of Object.entries(documents)) expect(d.revision, name).toMatch(/^(commit:[0-9a-f]{7,40}|tag:\S+|edition:\S.*)$/);
-    // Every document is cited by some requirement (an unused one would pin nothing).
-    const cited = new Set(requirements.map((r) => r.source.split("#")[0]));
+    // Every document is cited by a requirement or a field table (an unused one would pin nothing).
+    const { layouts, notes } = loadSpec();
+    const tables = [...Object.entries(layouts.enums).map(([id, e]) => ({ id, source: e.source })), ...layouts.structures.map((t) => ({ id: t.name, source: t.source })), { id: "notes", source: notes.source }];
+    expect(sourceProblems({ documents, requirements: tables })).toEqual([]);
+    const cited = new Set([...requirements, ...tables].map((r) => r.source.split("#")[0]));
     expect(Object.keys(documents).filter((d) => !cited.has(d) && !requirements.some((r) => r.note?.includes(d)))).toEqual([]);
   });
 
