@@ -89,6 +89,9 @@ export const interopChecks: Check[] = [
       if (m.length === 0) return notApplicable("pvh.interop.boot-data-reserved", "no memory map to mark boot data in");
       const ram = m.filter((e) => e.type === TYPE_RAM).map((e) => ({ s: Number(e.addr), t: Number(e.addr + e.size) }));
       const exposed = bootDataRanges(input).filter((r) => r.end > r.start && ram.some((e) => r.start < e.t && e.s < r.end));
+      // Where the modules lie is in the modlist: unreadable, they cannot be judged, so no PASS.
+      const info = bootData(input.obs).info;
+      if (exposed.length === 0 && info && info.nr_modules > 0 && !bootData(input.obs).modlist.readable) return notApplicable("pvh.interop.boot-data-reserved", "the modlist is not readable: where the modules lie is unknown");
       return exposed.length === 0
         ? pass("pvh.interop.boot-data-reserved")
         : fail("pvh.interop.boot-data-reserved", "boot-data-in-ram", `${exposed.map((r) => r.what).join(", ")} lie in memory the map reports as RAM`, { expected: "boot data outside RAM entries", seen: exposed.map(showRange).join(", "), address: exposed[0]!.start });
