@@ -148,7 +148,7 @@ export function writeAllureResults(results: Results | string, dir: string, optio
     for (const f of readdirSync(dir)) if (ALLURE_FILE.test(f)) rmSync(join(dir, f), { force: true });
   }
 
-  const sources = loadSpec().requirements.sources;
+  const documents = loadSpec().requirements.documents;
   const start = Date.parse(run.startedAt);
   const stop = Date.parse(run.finishedAt);
   const seed = run.seed;
@@ -277,7 +277,7 @@ export function writeAllureResults(results: Results | string, dir: string, optio
     const { requirement: id, adapter, variant } = records[0]!;
     variants.set(`${adapter}\u0000${variant}`, { adapter, variant });
     const entry = run.requirements[id];
-    const meta = requirementMetadata(id, entry, sources);
+    const meta = requirementMetadata(id, entry, documents);
     const suite = `${adapter}/${variant}`;
     const judged = records.filter((r) => !caseLevel(r));
     const unjudged = records.length - judged.length;
