@@ -3,7 +3,7 @@ import { adapters, findAdapter } from "../../adapters/registry.js";
 
 /**
  * What the suites run against, from the environment:
- *   PVH_ADAPTERS  adapter ids, comma-separated (default: every adapter)
+ *   PVH_ADAPTERS  adapter ids, comma-separated (default: every adapter that needs no configuration)
  *   PVH_CASES     generated cases per variant (default: 200, 20 for Xen)
  *   PVH_SEED      run seed (default 1 in CI, else random; always printed)
  * An adapter that is not available fails in CI and is skipped with its reason elsewhere.
@@ -29,11 +29,15 @@ export const caseCount = caseCountFor("reference");
 export const seed = process.env["PVH_SEED"] !== undefined ? Number(process.env["PVH_SEED"]) : inCI ? 1 : Math.floor(Math.random() * 2 ** 31);
 
 export async function suiteTargets(): Promise<SuiteTarget[]> {
-  const ids = (process.env["PVH_ADAPTERS"] ?? adapters.map((a) => a.id).join(",")).split(",").filter(Boolean);
+  // By default every adapter that runs without a configuration of its own: the vmm
+  // adapter (a descriptor's VMM) is tested in test/vmm/, and PVH_ADAPTERS=vmm runs it here.
+  const ids = (process.env["PVH_ADAPTERS"] ?? adapters.filter((a) => !a.testConfiguration).map((a) => a.id).join(",")).split(",").filter(Boolean);
   const out: SuiteTarget[] = [];
   for (const id of ids) {
     const adapter = findAdapter(id);
     if (!adapter) throw new Error(`PVH_ADAPTERS names unknown adapter ${id}`);
+    // An adapter that needs a configuration to run at all (the vmm adapter's descriptor) gets its test one.
+    if (adapter.testConfiguration) adapter.configure!(adapter.testConfiguration);
     const av = await adapter.available();
     if (!av.ok && inCI) throw new Error(`CI: adapter ${id} is not available (${av.reason}); .ci/run must install it`);
     const version = av.ok ? (await adapter.runInfo()).version : "";
