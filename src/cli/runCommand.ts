@@ -24,6 +24,7 @@ import { prepareOutDir } from "./outDir.js";
 import { writeReports } from "./writeReports.js";
 import { boundaryExamples } from "../../generators/examples.js";
 import { BAD_STATUSES } from "../model/Verdict.js";
+import { sweepStaleTempDirsOnce } from "../../adapters/_internals/staleTempDirs.js";
 
 /** run's own options; an adapter's options (adapters/<id>) are added to them. */
 const GENERIC_OPTIONS = {
@@ -373,6 +374,8 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
   const shrink = positiveInt(values.shrink, "--shrink", 3);
   // Checked once every other argument is, and before anything boots.
   const out = prepareOutDir(values.out ?? "pvh-results");
+  // The temporary folders of runs killed too hard to clean up (SIGKILL, OOM).
+  sweepStaleTempDirsOnce();
   const results = await runSuite({
     ...(fixedCases ? { fixedCases } : {}),
     selections,
