@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { trackChild } from "./children.js";
 import { findOnPath } from "./findOnPath.js";
 
@@ -68,6 +68,7 @@ export function spawnVmm(bin: string, args: readonly string[], options: SpawnOpt
   const path = bin.includes("/") ? bin : findOnPath(bin);
   if (!path) throw new Error(`${bin}: not found on PATH`);
   try {
+    if (!statSync(path).isFile()) throw new Error("not a regular file");
     accessSync(path, constants.X_OK);
   } catch (err) {
     throw new Error(`${bin}: not executable (${(err as Error).message})`);
