@@ -53,8 +53,8 @@ export function guardedCommand(bin: string, args: readonly string[]): [string, s
  * parent dies (prctl PR_SET_PDEATHSIG, kept across exec). That "parent" is the thread
  * that forked, not the process: a VMM spawned from a worker thread dies when that
  * worker ends. Node's child_process forks on the thread that calls spawn, which is the
- * main thread for every adapter here (test/qemu/killedRun.test.ts shows the VMM
- * living through a run and dying with it).
+ * main thread for every adapter here: the adapters' tests boot to the entry through
+ * this, and test/cli/killedRun.test.ts shows the VMMs dying with a SIGKILLed run.
  *
  * The pid is the VMM's own (setpriv and the shell exec), so kill() and the exit status
  * are the VMM's. Reproducers keep the plain VMM command line: callers record
