@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { liveChildren } from "../../adapters/_internals/children.js";
 import { guardedCommand, spawnVmm, vmmGuard } from "../../adapters/_internals/spawnVmm.js";
+import { packageRoot } from "../../src/_internals/packageRoot.js";
 import { skipUnlessTool } from "../_support/requireTool.js";
 
 const setprivSkip = skipUnlessTool("setpriv", ["--version"], "util-linux");
@@ -53,4 +54,17 @@ describe.skipIf(setprivSkip !== undefined)("spawnVmm: a VMM started with a paren
     expect(() => spawnVmm(d, [], {})).toThrow(/not executable \(not a regular file\)/);
     expect(liveChildren()).toBe(0);
   });
+
+  it("without setpriv, starts the VMM plainly and warns once why", () => {
+    const script = [
+      `const m = await import(${JSON.stringify(join(packageRoot(), "adapters", "_internals", "spawnVmm.ts"))});`,
+      "console.log(JSON.stringify(m.vmmGuard()));",
+      'for (let i = 0; i < 2; i++) m.spawnVmm("/bin/true", [], { stdio: "ignore" }).on("exit", (code) => console.log("exit", code));',
+    ].join("\n");
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: packageRoot(), encoding: "utf8", env: { ...process.env, PATH: "/nonexistent" }, timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.split("\n")[0]!)).toEqual({ pdeathsig: false, reason: "setpriv (util-linux) is not on PATH" });
+    expect(r.stdout.match(/^exit 0$/gm)).toHaveLength(2);
+    expect(r.stderr.match(/PvhConformanceWarning: setpriv \(util-linux\) is not on PATH: VMMs are started without a parent-death signal/g)).toHaveLength(1);
+  }, 90_000);
 });
