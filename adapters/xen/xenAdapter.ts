@@ -12,6 +12,7 @@ import type { Observation } from "../../src/model/Observation.js";
 import type { Adapter, AdapterOptions } from "../Adapter.js";
 import { trackTempDir } from "../_internals/children.js";
 import { spawnVmm } from "../_internals/spawnVmm.js";
+import { assertRegularFile } from "../../src/_internals/regularFile.js";
 import { findOnPath } from "../_internals/findOnPath.js";
 import { stringOption } from "../_internals/options.js";
 import { reproCommand } from "../_internals/reproCommand.js";
@@ -213,6 +214,12 @@ exec ${reproCommand(obs.command, obs.workDir, image && name ? { [image]: name } 
     try {
       const x = await xenPath();
       if (!existsSync(x)) return { ok: false, reason: `no Xen image at ${x} (--xen takes a Debian release, ${Object.keys(XEN_RELEASES).join(" or ")}, or the path of a hypervisor image)` };
+      // Before anything reads it (a FIFO would hang `strings` and QEMU).
+      try {
+        assertRegularFile(x, "--xen");
+      } catch (err) {
+        return { ok: false, reason: (err as Error).message };
+      }
       return { ok: true };
     } catch (err) {
       return { ok: false, reason: `Xen ${selectedRelease()}'s image could not be fetched with apt-get download (${(err as Error).message.split("\n")[0]}); give one with --xen PATH` };

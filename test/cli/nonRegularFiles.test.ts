@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exampleCase } from "../../generators/exampleCase.js";
 import { packageRoot } from "../../src/_internals/packageRoot.js";
 import { main } from "../../src/cli/main.js";
-import { inCI } from "../_support/requireTool.js";
+import { inCI, skipUnlessTool } from "../_support/requireTool.js";
 
 // Every file a command reads is refused before it is opened unless it is a regular file:
 // a FIFO would make open() wait for a writer forever (and Ctrl-C with it), /dev/zero
@@ -63,6 +63,10 @@ const commands: Record<string, (p: string, where: string) => string[]> = {
   "update-expectations --results": (p, where) => ["update-expectations", "--results", p, "--adapter", "reference", "--out", join(where, "e.yaml")],
   "update-expectations --merge (--out read first)": (p) => ["update-expectations", "--results", results, "--adapter", "reference", "--merge", "--out", p],
 };
+// The Xen adapter reads --xen PATH only once QEMU is there (else it is not available for that reason).
+if (skipUnlessTool("qemu-system-x86_64", ["--version"], "apt-get install qemu-system-x86") === undefined) {
+  commands["run --adapter xen --xen"] = (p, where) => ["run", "--adapter", "xen", "--xen", p, "--cases", "1", "--skip-examples", "--out", join(where, "out")];
+}
 
 describe.skipIf(!built)("files that are not regular files", () => {
   const table = Object.entries(commands).flatMap(([command, args]) => Object.entries(kinds).map(([kind, k]) => ({ command, args, kind, ...k })));
