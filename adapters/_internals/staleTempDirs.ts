@@ -12,7 +12,7 @@ import { join } from "node:path";
  * kept only while that very process lives. A folder without OWNER (made by a version
  * before this one, or a run killed between creating the folder and writing the file)
  * is kept while a process of its pid lives that started no later than the folder was
- * made (with 2 s of slack, since that start time is only known to the second here).
+ * made (with 2 s of slack for the clocks involved).
  */
 export const OWNER = ".pvh-owner";
 const NAME = /^pvh-[a-z0-9]+-(\d+)-[A-Za-z0-9]{6}$/;
@@ -65,13 +65,18 @@ export function stampOwner(dir: string): void {
   }
 }
 
-/** Seconds since the epoch at which the process started, from /proc/stat's btime and its start ticks (USER_HZ is 100 on Linux). */
+/**
+ * Seconds since the epoch at which the process started: its start ticks (USER_HZ, 100 on
+ * Linux) against /proc/uptime, both counted from boot, so only the process's own age is
+ * carried over to the wall clock (/proc/stat's btime is whole seconds).
+ */
 function startedAt(pid: number): number | undefined {
   const ticks = startTicks(pid);
   if (ticks === undefined) return undefined;
   try {
-    const btime = /^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"));
-    return btime ? Number(btime[1]) + Number(ticks) / 100 : undefined;
+    const uptime = Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]);
+    const age = uptime - Number(ticks) / 100;
+    return Number.isFinite(age) ? Date.now() / 1000 - age : undefined;
   } catch {
     return undefined;
   }

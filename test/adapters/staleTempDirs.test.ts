@@ -73,7 +73,7 @@ describe("sweepStaleTempDirs: the temporary folders of runs that are gone", () =
     const r = root();
     const made = folder(r, "placeholder");
     // The slack is 2 s: the process must start clearly after the folder.
-    await new Promise((res) => setTimeout(res, 2_300));
+    await new Promise((res) => setTimeout(res, 3_000));
     const later = spawn("sleep", ["30"], { stdio: "ignore" });
     onTestFinished(() => void later.kill("SIGKILL"));
     const before = spawn("sleep", ["30"], { stdio: "ignore" });
