@@ -1,5 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
+import { stampOwner, sweepStaleTempDirsOnce } from "./staleTempDirs.js";
 
 const live = new Set<ChildProcess>();
 const dirs = new Set<string>();
@@ -27,9 +28,17 @@ export function trackChild(child: ChildProcess): void {
   child.once("exit", () => live.delete(child));
 }
 
-/** A temporary folder an adapter removes itself when done; on an early exit it is removed here. Returns the untrack function. */
+/**
+ * A temporary folder an adapter removes itself when done; on an early exit it is removed
+ * here. Returns the untrack function. The folder is stamped with this process's
+ * identity, so that a later run can tell it from a live run's when this one is killed
+ * too hard to clean up (SIGKILL, OOM); the first call also removes such folders of
+ * runs that are gone (staleTempDirs.ts).
+ */
 export function trackTempDir(dir: string): () => void {
   hook();
+  stampOwner(dir);
+  sweepStaleTempDirsOnce();
   dirs.add(dir);
   return () => void dirs.delete(dir);
 }

@@ -1,4 +1,4 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -13,7 +13,8 @@ import type { Observation } from "../../src/model/Observation.js";
 import type { Adapter, AdapterOptions, Availability, Variant } from "../Adapter.js";
 import { listOption, stringOption } from "../_internals/options.js";
 import { reproCommand } from "../_internals/reproCommand.js";
-import { trackChild, trackTempDir } from "../_internals/children.js";
+import { trackTempDir } from "../_internals/children.js";
+import { spawnVmm } from "../_internals/spawnVmm.js";
 import { findOnPath } from "../_internals/findOnPath.js";
 import { GdbClient, GdbTimeout } from "./GdbClient.js";
 import { parseInfoRegisters, parseMemoryMap } from "./parseInfoRegisters.js";
@@ -93,16 +94,15 @@ async function bootOnce(c: BootCase, variant: string): Promise<Observation> {
   const base = { adapter: "qemu", variant, workDir: dir } as const;
   let gdb: GdbClient | undefined;
   let qmp: QmpClient | undefined;
-  let child: ReturnType<typeof spawn> | undefined;
+  let child: ChildProcess | undefined;
   let output = "";
   try {
     writeFileSync(join(dir, "kernel.elf"), c.kernelImage);
     if (c.modules.length > 0) writeFileSync(join(dir, "module0.bin"), c.moduleData?.[0] ?? moduleBytes(c.modules[0]!.seed, c.modules[0]!.size));
     const args = qemuArgs(c, machine, accel, dir);
     const command = [bin, ...args];
-    const proc = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawnVmm(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
     child = proc;
-    trackChild(proc);
     const keep = (d: Buffer): void => {
       if (output.length < 65536) output += d.toString("utf8");
     };

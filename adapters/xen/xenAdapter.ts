@@ -1,5 +1,4 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { parseProbeReport } from "../../probe/parseProbeReport.js";
@@ -11,7 +10,9 @@ import { MIB, type Capabilities } from "../../src/model/Capabilities.js";
 import { moduleBytes } from "../../src/model/moduleBytes.js";
 import type { Observation } from "../../src/model/Observation.js";
 import type { Adapter, AdapterOptions } from "../Adapter.js";
-import { trackChild, trackTempDir } from "../_internals/children.js";
+import { trackTempDir } from "../_internals/children.js";
+import { spawnVmm } from "../_internals/spawnVmm.js";
+import { assertRegularFile } from "../../src/_internals/regularFile.js";
 import { findOnPath } from "../_internals/findOnPath.js";
 import { stringOption } from "../_internals/options.js";
 import { reproCommand } from "../_internals/reproCommand.js";
@@ -106,8 +107,7 @@ async function boot(c: BootCase, variant: string): Promise<Observation> {
     c.modules.forEach((m, i) => writeFileSync(join(dir, `module${i}.bin`), c.moduleData?.[i] ?? moduleBytes(m.seed, m.size)));
     const args = xenArgs(c, xen, dir, []);
     const command = [qemu, ...args];
-    const child = spawn(qemu, args, { stdio: ["ignore", "ignore", "pipe"] });
-    trackChild(child);
+    const child = spawnVmm(qemu, args, { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr!.on("data", (d: Buffer) => void (stderr.length < 16384 && (stderr += d.toString())));
     let timedOut = false;
@@ -214,6 +214,12 @@ exec ${reproCommand(obs.command, obs.workDir, image && name ? { [image]: name } 
     try {
       const x = await xenPath();
       if (!existsSync(x)) return { ok: false, reason: `no Xen image at ${x} (--xen takes a Debian release, ${Object.keys(XEN_RELEASES).join(" or ")}, or the path of a hypervisor image)` };
+      // Before anything reads it (a FIFO would hang `strings` and QEMU).
+      try {
+        assertRegularFile(x, "--xen");
+      } catch (err) {
+        return { ok: false, reason: (err as Error).message };
+      }
       return { ok: true };
     } catch (err) {
       return { ok: false, reason: `Xen ${selectedRelease()}'s image could not be fetched with apt-get download (${(err as Error).message.split("\n")[0]}); give one with --xen PATH` };

@@ -1,4 +1,5 @@
 import { open } from "node:fs/promises";
+import { assertRegularFile, NotRegularFileError, OPEN_FLAGS } from "../_internals/regularFile.js";
 import { BzImageError } from "../bzimage/BzImageError.js";
 import { isBzImage, readBzImage } from "../bzimage/readBzImage.js";
 import { decompress } from "../compress/decompress.js";
@@ -157,8 +158,11 @@ async function checkBzImage(report: ImageReport, bytes: Uint8Array, opts: CheckI
 export async function checkImage(path: string, opts: CheckImageOptions = {}): Promise<ImageReport> {
   let handle;
   try {
-    handle = await open(path, "r");
+    // Decided before opening: open() of a FIFO waits for a writer, forever.
+    assertRegularFile(path);
+    handle = await open(path, OPEN_FLAGS);
   } catch (err) {
+    if (err instanceof NotRegularFileError) throw new ImageReadError(err.message);
     throw new ImageReadError(`cannot open ${path}: ${(err as Error).message}`);
   }
   try {

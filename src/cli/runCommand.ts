@@ -24,6 +24,8 @@ import { prepareOutDir } from "./outDir.js";
 import { writeReports } from "./writeReports.js";
 import { boundaryExamples } from "../../generators/examples.js";
 import { BAD_STATUSES } from "../model/Verdict.js";
+import { sweepStaleTempDirsOnce } from "../../adapters/_internals/staleTempDirs.js";
+import { assertRegularFile, NotRegularFileError } from "../_internals/regularFile.js";
 
 /** run's own options; an adapter's options (adapters/<id>) are added to them. */
 const GENERIC_OPTIONS = {
@@ -313,6 +315,15 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
   }
   const jobs = values.jobs !== undefined ? positiveInt(values.jobs, "--jobs", 1) : undefined;
   const bootTimeout = values["boot-timeout"] !== undefined ? positiveInt(values["boot-timeout"], "--boot-timeout", 20) : undefined;
+  // Decided before anything opens them (a FIFO would hang the run, /dev/zero never ends) or boots.
+  for (const [flag, file] of [["--kernel", values.kernel], ["--initrd", values.initrd]] as const) {
+    if (file === undefined) continue;
+    try {
+      assertRegularFile(file, flag);
+    } catch (err) {
+      throw new UsageError(err instanceof NotRegularFileError ? err.message : `${flag} ${file}: ${(err as Error).message}`);
+    }
+  }
   const unknownFacets = unknownFacetValues(adapters, values);
   if (unknownFacets.length) throw new UsageError(`no variant has ${unknownFacets.join("; ")}`);
   for (const a of adapters) {
@@ -377,6 +388,8 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
   const shrink = positiveInt(values.shrink, "--shrink", 3);
   // Checked once every other argument is, and before anything boots.
   const out = prepareOutDir(values.out ?? "pvh-results");
+  // The temporary folders of runs killed too hard to clean up (SIGKILL, OOM).
+  sweepStaleTempDirsOnce();
   const results = await runSuite({
     ...(fixedCases ? { fixedCases } : {}),
     selections,

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { NotRegularFileError, readRegularTextFileSync } from "../_internals/regularFile.js";
 import { dirname } from "node:path";
 import { parse, stringify } from "yaml";
 import { ExpectationsFile } from "./Expectations.js";
@@ -7,8 +8,9 @@ import { ExpectationsFile } from "./Expectations.js";
 export function readExpectations(file: string): ExpectationsFile {
   let data: unknown;
   try {
-    data = parse(readFileSync(file, "utf8"));
+    data = parse(readRegularTextFileSync(file));
   } catch (err) {
+    if (err instanceof NotRegularFileError) throw err;
     throw new Error(`${file}: ${(err as Error).message}`);
   }
   const r = ExpectationsFile.safeParse(data);

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { NotRegularFileError, readRegularTextFileSync } from "../_internals/regularFile.js";
 import type { Results } from "./Results.js";
 import { resultsValidator, schemaErrors } from "./writeResults.js";
 
@@ -6,8 +6,9 @@ import { resultsValidator, schemaErrors } from "./writeResults.js";
 export function readResults(file: string): Results {
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(file, "utf8"));
+    data = JSON.parse(readRegularTextFileSync(file));
   } catch (err) {
+    if (err instanceof NotRegularFileError) throw err;
     throw new Error(`${file}: ${(err as Error).message}`);
   }
   const validate = resultsValidator();

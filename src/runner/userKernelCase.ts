@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readRegularFileSync } from "../_internals/regularFile.js";
 import { basename } from "node:path";
 import { readBzImage, isBzImage } from "../bzimage/readBzImage.js";
 import { analyzeKernel } from "../checkImage/analyzeKernel.js";
@@ -35,13 +35,13 @@ async function elfOf(bytes: Uint8Array, file: string): Promise<Uint8Array> {
  * generated kernel. An image check-image finds invalid is a case a loader should refuse.
  */
 export async function userKernelCase(o: UserKernelOptions): Promise<BootCase> {
-  const raw = new Uint8Array(readFileSync(o.kernel));
+  const raw = new Uint8Array(readRegularFileSync(o.kernel, "--kernel"));
   const image = await elfOf(raw, o.kernel);
   const a = analyzeKernel(image);
   if (!a.ok) throw new Error(`${o.kernel}: not a readable ELF image: ${a.error.message}`);
   const invalid = a.facts.findings.filter((f) => f.severity === "error");
   const segments = segmentFacts(a.elf, image);
-  const moduleData = o.initrd ? [new Uint8Array(readFileSync(o.initrd))] : [];
+  const moduleData = o.initrd ? [new Uint8Array(readRegularFileSync(o.initrd, "--initrd"))] : [];
   return {
     id: `kernel-${basename(o.kernel).replace(/[^\w.-]/g, "_")}`,
     replay: { seed: 0, index: 0, caseSeed: 0, example: `kernel:${o.kernel}` },

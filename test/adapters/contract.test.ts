@@ -83,8 +83,11 @@ for (const adapter of adapters) {
       expect(leftovers()).toEqual([]);
       // Its reproducer, if it has one, is a shell script that names none of the files that are gone.
       const script = adapter.reproducer?.(c, obs);
+      // The VMM's own command line, not how the suite wrapped it (spawnVmm's setpriv and shell).
+      if (obs.command) expect(obs.command.slice(0, 3).join(" ")).not.toMatch(/setpriv|pdeathsig|\/bin\/sh/);
       if (script) {
         if (obs.workDir) expect(script.body).not.toContain(obs.workDir);
+        expect(script.body).not.toMatch(/setpriv|pdeathsig/);
         const f = join(scratch, `${adapter.id}.sh`);
         writeFileSync(f, `HERE=/x\n${script.body}`);
         execFileSync("sh", ["-n", f]);
