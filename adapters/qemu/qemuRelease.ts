@@ -118,28 +118,33 @@ async function fetched10(): Promise<QemuLaunch> {
   return { binary, env, args: firmware.flatMap((d) => ["-L", d]), ...(x86.version ? { packageVersion: x86.version } : {}) };
 }
 
+/**
+ * How to start the QEMU a release names, uncached: 7.2 is the host's
+ * qemu-system-x86_64 (`hostBinary`), which must say it is 7.2; 10.0 is fetched (see
+ * fetched10) and must say it is 10.0. Throws QemuReleaseError.
+ */
+export async function resolveQemuRelease(release: QemuRelease, hostBinary: string | null = findOnPath("qemu-system-x86_64") ?? null): Promise<QemuLaunch> {
+  const launch = release === "7.2" ? { binary: hostBinary ?? "", env: {}, args: [] } : await fetched10();
+  if (!launch.binary) throw new QemuReleaseError("QEMU 7.2 is the host's qemu-system-x86_64, and there is none on PATH (apt-get install qemu-system-x86)");
+  let line;
+  try {
+    line = await versionLine(launch.binary, launch.env);
+  } catch (err) {
+    throw new QemuReleaseError(`QEMU ${release}: ${launch.binary} --version failed: ${(err as Error).message.split("\n")[0]}`);
+  }
+  if (!isVersion(line, release)) {
+    throw new QemuReleaseError(`--qemu ${release}: ${launch.binary} is "${line}", not QEMU ${release}${release === "7.2" ? " (the host's should be Debian 12's qemu-system-x86); give a binary with --qemu PATH" : ""}`);
+  }
+  return launch;
+}
+
 const releaseCache = new Map<QemuRelease, Promise<QemuLaunch>>();
 
-/**
- * How to start the QEMU a release names. 7.2 is the host's qemu-system-x86_64,
- * which must say it is 7.2; 10.0 is fetched (see fetched10). Throws QemuReleaseError.
- */
+/** resolveQemuRelease, once per process; a failure is not kept (the next call may find the network or the package). */
 export function qemuRelease(release: QemuRelease): Promise<QemuLaunch> {
   let p = releaseCache.get(release);
   if (!p) {
-    p = (async (): Promise<QemuLaunch> => {
-      const launch = release === "7.2" ? { binary: findOnPath("qemu-system-x86_64") ?? "", env: {}, args: [] } : await fetched10();
-      if (!launch.binary) throw new QemuReleaseError("QEMU 7.2 is the host's qemu-system-x86_64, and there is none on PATH (apt-get install qemu-system-x86)");
-      let line;
-      try {
-        line = await versionLine(launch.binary, launch.env);
-      } catch (err) {
-        throw new QemuReleaseError(`QEMU ${release}: ${launch.binary} --version failed: ${(err as Error).message.split("\n")[0]}`);
-      }
-      if (!isVersion(line, release)) throw new QemuReleaseError(`--qemu ${release}: ${launch.binary} is "${line}", not QEMU ${release}${release === "7.2" ? " (Debian 12's qemu-system-x86); give another binary with --qemu PATH" : ""}`);
-      return launch;
-    })();
-    // A failure is not kept: the next call may find the network or the package.
+    p = resolveQemuRelease(release);
     p.catch(() => releaseCache.delete(release));
     releaseCache.set(release, p);
   }
