@@ -2,7 +2,6 @@ import { execFile, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { CapturedMemory } from "../../src/capture/CapturedMemory.js";
 import { captureForChecks } from "../../src/capture/captureForChecks.js";
 import { entryTripwires } from "../../src/capture/entryTripwires.js";
@@ -19,29 +18,38 @@ import { findOnPath } from "../_internals/findOnPath.js";
 import { GdbClient, GdbTimeout } from "./GdbClient.js";
 import { parseInfoRegisters, parseMemoryMap } from "./parseInfoRegisters.js";
 import { QmpClient } from "./QmpClient.js";
-
-const run = promisify(execFile);
+import { isQemuRelease, QemuReleaseError, qemuRelease, versionLine, type QemuLaunch } from "./qemuRelease.js";
 
 export const MACHINES = ["pc", "q35", "microvm"] as const;
 /** `--qemu PATH`: shared with the Xen adapter, whose hypervisor QEMU runs. */
-export const QEMU_OPTION = { flag: "qemu", key: "qemu", value: "PATH", help: "the qemu-system-x86_64 to run (default: from PATH)" } as const;
+export const QEMU_OPTION = {
+  flag: "qemu",
+  key: "qemu",
+  value: "R|PATH",
+  help: "the QEMU to test: a Debian build by release, 7.2 (the host's qemu-system-x86_64, which must be 7.2) or 10.0 (bookworm-backports', fetched with apt-get download into the cache and unpacked, never installed); or the path of a qemu-system-x86_64 (default: the one on PATH). Xen boots under a --qemu PATH, and under the host's QEMU for a release",
+} as const;
 export const ACCELS = ["tcg", "kvm"] as const;
 
 interface Settings {
-  binary: string | undefined;
+  /** --qemu: a release ("7.2", "10.0") or a binary's path; undefined: qemu-system-x86_64 from PATH. */
+  qemu: string | undefined;
   extraArgs: string[];
   bootTimeoutMs: number;
 }
 
 const COST = { runCases: 100, suiteCases: 200, bootSeconds: 1, timeoutSeconds: 20 };
-const settings: Settings = { binary: undefined, extraArgs: [], bootTimeoutMs: COST.timeoutSeconds * 1000 };
+const settings: Settings = { qemu: undefined, extraArgs: [], bootTimeoutMs: COST.timeoutSeconds * 1000 };
 /** How long QEMU may run a malformed image before that counts as not refusing it. */
 const MALFORMED_GRACE_MS = 2_000;
 
 const isObservation = (x: unknown): x is Observation => typeof x === "object" && x !== null && "outcome" in x;
 
-function findBinary(): string | undefined {
-  return settings.binary ?? findOnPath("qemu-system-x86_64");
+/** How to start the QEMU selected: a release's (fetched, or the host's checked), a given binary, or the one on PATH. */
+async function currentLaunch(): Promise<QemuLaunch> {
+  if (settings.qemu !== undefined && isQemuRelease(settings.qemu)) return qemuRelease(settings.qemu);
+  const binary = settings.qemu ?? findOnPath("qemu-system-x86_64");
+  if (!binary) throw new QemuReleaseError("qemu-system-x86_64 is not on PATH (apt-get install qemu-system-x86, or --qemu PATH, or --qemu 10.0 to fetch Debian's 10.0)");
+  return { binary, env: {}, args: [] };
 }
 
 const caps: Capabilities = {
@@ -55,10 +63,15 @@ const caps: Capabilities = {
   malformed: true,
 };
 
-let versionCache: Promise<string> | undefined;
-function qemuVersion(bin: string): Promise<string> {
-  versionCache ??= run(bin, ["--version"], { timeout: 10_000 }).then((r) => r.stdout.split("\n")[0]!.trim());
-  return versionCache;
+const versionCache = new Map<string, Promise<string>>();
+function qemuVersion(launch: QemuLaunch): Promise<string> {
+  let p = versionCache.get(launch.binary);
+  if (!p) {
+    p = versionLine(launch.binary, launch.env);
+    p.catch(() => versionCache.delete(launch.binary));
+    versionCache.set(launch.binary, p);
+  }
+  return p;
 }
 
 const kvmProbe = new Map<string, Promise<Availability>>();
@@ -67,9 +80,10 @@ async function sleep(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }
 
-/** The QEMU command line for a case. */
-export function qemuArgs(c: BootCase, machine: string, accel: string, dir: string): string[] {
+/** The QEMU command line for a case; `firmware` (-L folders of a fetched build) goes first. */
+export function qemuArgs(c: BootCase, machine: string, accel: string, dir: string, firmware: string[] = []): string[] {
   const args = [
+    ...firmware,
     "-accel", accel,
     "-machine", machine,
     "-m", `${Math.round(c.memoryBytes / MIB)}M`,
@@ -87,8 +101,7 @@ export function qemuArgs(c: BootCase, machine: string, accel: string, dir: strin
 
 async function bootOnce(c: BootCase, variant: string): Promise<Observation> {
   const [machine, accel] = variant.split("-") as [string, string];
-  const bin = findBinary();
-  if (!bin) throw new Error("qemu-system-x86_64 not found");
+  const launch = await currentLaunch();
   const dir = mkdtempSync(join(tmpdir(), `pvh-qemu-${process.pid}-`));
   const untrackDir = trackTempDir(dir);
   const base = { adapter: "qemu", variant, workDir: dir } as const;
@@ -99,9 +112,10 @@ async function bootOnce(c: BootCase, variant: string): Promise<Observation> {
   try {
     writeFileSync(join(dir, "kernel.elf"), c.kernelImage);
     if (c.modules.length > 0) writeFileSync(join(dir, "module0.bin"), c.moduleData?.[0] ?? moduleBytes(c.modules[0]!.seed, c.modules[0]!.size));
-    const args = qemuArgs(c, machine, accel, dir);
-    const command = [bin, ...args];
-    const proc = spawnVmm(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+    // A fetched build's environment is part of the command, so that the command is all a replay needs.
+    const env = Object.entries(launch.env).map(([k, v]) => `${k}=${v}`);
+    const command = [...(env.length ? ["env", ...env] : []), launch.binary, ...qemuArgs(c, machine, accel, dir, launch.args)];
+    const proc = spawnVmm(command[0]!, command.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
     child = proc;
     const keep = (d: Buffer): void => {
       if (output.length < 65536) output += d.toString("utf8");
@@ -285,7 +299,7 @@ export const qemuAdapter: Adapter = {
   capabilities: () => caps,
   configure(opts: AdapterOptions) {
     const qemu = stringOption(opts, "qemu");
-    if (qemu !== undefined) settings.binary = qemu ? resolve(qemu) : undefined;
+    if (qemu !== undefined) settings.qemu = !qemu ? undefined : isQemuRelease(qemu) ? qemu : resolve(qemu);
     const extra = listOption(opts, "qemuArgs");
     if (extra) settings.extraArgs = extra;
     if (opts.bootTimeoutMs) settings.bootTimeoutMs = opts.bootTimeoutMs;
@@ -302,13 +316,18 @@ exec ${reproCommand(obs.command, obs.workDir)} "$@"
     };
   },
   async available() {
-    const bin = findBinary();
-    if (!bin) return { ok: false, reason: "qemu-system-x86_64 is not on PATH (apt-get install qemu-system-x86, or --qemu PATH)" };
+    let launch;
     try {
-      await qemuVersion(bin);
+      launch = await currentLaunch();
+    } catch (err) {
+      if (err instanceof QemuReleaseError) return { ok: false, reason: err.message };
+      throw err;
+    }
+    try {
+      await qemuVersion(launch);
       return { ok: true };
     } catch (err) {
-      return { ok: false, reason: `${bin} --version failed: ${(err as Error).message}` };
+      return { ok: false, reason: `${launch.binary} --version failed: ${(err as Error).message}` };
     }
   },
   async variantAvailable(variant: string) {
@@ -316,9 +335,14 @@ exec ${reproCommand(obs.command, obs.workDir)} "$@"
     return accel === "kvm" ? kvmAvailable(machine!) : { ok: true };
   },
   async runInfo() {
-    const bin = findBinary() ?? "qemu-system-x86_64";
-    const details: Record<string, string> = settings.extraArgs.length ? { extraArgs: settings.extraArgs.join(" ") } : {};
-    return { adapter: "qemu", version: await qemuVersion(bin), binary: bin, details };
+    const launch = await currentLaunch();
+    const details: Record<string, string> = {
+      ...(settings.extraArgs.length ? { extraArgs: settings.extraArgs.join(" ") } : {}),
+      ...(launch.packageVersion ? { debianPackage: `qemu-system-x86 ${launch.packageVersion} (bookworm-backports, fetched, not installed)` } : {}),
+      ...(launch.args.length ? { firmware: launch.args.filter((a) => a !== "-L").join(":") } : {}),
+      ...launch.env,
+    };
+    return { adapter: "qemu", version: await qemuVersion(launch), binary: launch.binary, details };
   },
   boot: bootOnce,
 };

@@ -17,6 +17,7 @@ import { findOnPath } from "../_internals/findOnPath.js";
 import { stringOption } from "../_internals/options.js";
 import { reproCommand } from "../_internals/reproCommand.js";
 import { QEMU_OPTION } from "../qemu/qemuAdapter.js";
+import { isQemuRelease } from "../qemu/qemuRelease.js";
 import { xenArgs } from "./xenArgs.js";
 import { DEFAULT_XEN_RELEASE, isXenRelease, XEN_RELEASES, xenImage, xenRelocates, xenVersion, type XenRelease } from "./xenImage.js";
 
@@ -191,7 +192,8 @@ export const xenAdapter: Adapter = {
     const xen = stringOption(opts, "xen");
     if (xen !== undefined) settings.xen = xen === "" ? undefined : isXenRelease(xen) ? xen : resolve(xen);
     const qemu = stringOption(opts, "qemu");
-    if (qemu !== undefined) settings.qemu = qemu ? resolve(qemu) : undefined;
+    // A QEMU release (--qemu 10.0) selects the QEMU loader under test; Xen keeps the host's QEMU.
+    if (qemu !== undefined && !isQemuRelease(qemu)) settings.qemu = qemu ? resolve(qemu) : undefined;
     if (opts.bootTimeoutMs) settings.bootTimeoutMs = Math.max(opts.bootTimeoutMs, 5_000);
   },
   reproducer(_c, obs) {
