@@ -31,8 +31,11 @@ class NativeXzDecoder extends Unxz {
   }
 }
 
-/** Decode the first .xz stream of `input` with the native liblzma, 256 KiB at a time. */
-export function* xzChunks(input: Uint8Array): Generator<Uint8Array, void, undefined> {
+/**
+ * Decode the first .xz stream of `input` with the native liblzma, 256 KiB at a time.
+ * With `reuseOutput`, every chunk is written into the same buffer (see DecompressOptions).
+ */
+export function* xzChunks(input: Uint8Array, reuseOutput = false): Generator<Uint8Array, void, undefined> {
   expectMagic(input, XZ_MAGIC, "an .xz stream");
   const end = findXzStreamEnd(input) ?? input.length;
   const bytes = Buffer.from(input.buffer, input.byteOffset, end);
@@ -40,8 +43,9 @@ export function* xzChunks(input: Uint8Array): Generator<Uint8Array, void, undefi
   liveResources.acquire("liblzma-native");
   try {
     let inOffset = 0;
+    let out = Buffer.allocUnsafe(OUT_CHUNK);
     for (;;) {
-      const out = Buffer.allocUnsafe(OUT_CHUNK);
+      if (!reuseOutput) out = Buffer.allocUnsafe(OUT_CHUNK);
       const [ret, availIn, availOut] = decoder.step(bytes, inOffset, end - inOffset, out);
       inOffset = end - availIn;
       const produced = OUT_CHUNK - availOut;
