@@ -40,9 +40,9 @@ export class PrefixCollector {
       this.#pieces.push({ at: from, bytes: this.#copy ? copyOf(chunk, 0, chunk.length) : chunk });
       return;
     }
-    for (const [a, b] of this.#keep) {
-      if (b <= from) continue;
-      if (a >= to) break;
+    const keep = this.#keep;
+    for (let i = this.#firstEndingAfter(from); i < keep.length && keep[i]![0] < to; i++) {
+      const [a, b] = keep[i]!;
       const s = Math.max(a, from);
       const e = Math.min(b, to);
       this.#pieces.push({ at: s, bytes: copyOf(chunk, s - from, e - from) });
@@ -66,8 +66,26 @@ export class PrefixCollector {
   covers(offset: bigint, end: bigint): boolean {
     if (this.#keep === null) return true;
     if (end <= offset) return true;
-    for (const [a, b] of this.#keep) if (offset >= BigInt(a) && end <= BigInt(b)) return true;
-    return false;
+    if (offset < 0n || end > BigInt(Number.MAX_SAFE_INTEGER)) return false;
+    const range = this.#keep[this.#firstEndingAfter(Number(offset))];
+    return range !== undefined && BigInt(range[0]) <= offset && end <= BigInt(range[1]);
+  }
+
+  /**
+   * Index of the first kept range that ends after `at` (the ranges are sorted and
+   * disjoint): a binary search, since a hostile ELF may have tens of thousands of
+   * PT_NOTE segments.
+   */
+  #firstEndingAfter(at: number): number {
+    const keep = this.#keep!;
+    let lo = 0;
+    let hi = keep.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (keep[mid]![1] <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** The `total` bytes gathered, as one buffer (zero where not kept). */
