@@ -9,7 +9,10 @@ import { ElfError } from "../elf/ElfError.js";
 import { elfBytesNeeded } from "../elf/elfBytesNeeded.js";
 import type { ElfFile } from "../elf/elfTypes.js";
 import { readElf } from "../elf/readElf.js";
+import type { Compression } from "../compress/Compression.js";
+import { ELF } from "../elf/ELF.js";
 import type { ImageReport } from "./ImageReport.js";
+import { PrefixCollector } from "./_internals/PrefixCollector.js";
 import { kernelFindings } from "./kernelFindings.js";
 import { makeFinding } from "./makeFinding.js";
 
@@ -100,13 +103,56 @@ async function checkBzImage(report: ImageReport, bytes: Uint8Array, opts: CheckI
   }
   report.compression = format;
   const limit = opts.maxDecompressed ?? DEFAULT_MAX_DECOMPRESSED;
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  let prefix: Uint8Array = new Uint8Array(0);
+  // First keeping only the headers and the notes; if a reader turns out to look
+  // anywhere else, once more keeping every byte (see PrefixCollector).
+  const attempt = async (sparse: boolean): Promise<[Decoded, ReturnType<typeof parseVmlinux> | null]> => {
+    const d = await decodeVmlinux(format, payload, limit, sparse);
+    return [d, d.kind === "ok" && isElf(d.prefix) ? parseVmlinux(d) : null];
+  };
+  let [decoded, parsed] = await attempt(true);
+  if (decoded.kind === "holes" || parsed === HOLES) [decoded, parsed] = await attempt(false);
+  if (decoded.kind === "holes" || parsed === HOLES) throw new Error("checkImage: a prefix that keeps every byte has no holes");
+  bz.decompressedBytes = decoded.total;
+  if (decoded.kind === "failed") {
+    report.findings.push(makeFinding("pvh.image.elf", `decompress-${decoded.error.code}`, `bzImage ${format} payload: ${decoded.error.message}`));
+    return;
+  }
+  const prefix = decoded.prefix;
+  if (parsed === null) {
+    report.findings.push(makeFinding("pvh.image.elf", "bzimage-payload-not-elf", `the decompressed ${format} payload is not an ELF file (starts with ${Buffer.from(prefix.subarray(0, 8)).toString("hex")})`));
+    return;
+  }
+  bz.elfClass = prefix[4] === 1 ? "elf32" : prefix[4] === 2 ? "elf64" : null;
+  if (parsed instanceof ElfError) elfFailure(report, parsed, "decompressed vmlinux: ");
+  else applyElf(report, parsed, prefix);
+}
+
+/** First bytes of the vmlinux always kept: multiboot headers lie in the first 32 KiB (findMultibootHeader). */
+const KEEP_HEAD = 32768;
+const HOLES = Symbol("holes");
+
+type Decoded =
+  | { kind: "ok"; prefix: Uint8Array; total: number; complete: boolean; sparse: PrefixCollector | null }
+  | { kind: "failed"; error: DecompressError; total: number }
+  /** A reader looked at bytes the sparse prefix did not keep. */
+  | { kind: "holes" };
+
+/**
+ * Decompress the payload as far as its ELF notes (or, without PT_NOTE segments, to
+ * its end). With `sparse`, the kernel text between the headers and the notes is
+ * not kept (see PrefixCollector); what the output is, and where decoding stops,
+ * are the same either way.
+ */
+async function decodeVmlinux(format: Compression, payload: Uint8Array, limit: number, sparse: boolean): Promise<Decoded> {
+  const out = new PrefixCollector(sparse);
+  let holes = false;
+  const onRead = (offset: bigint, end: bigint): void => {
+    if (!out.covers(offset, end)) holes = true;
+  };
   let need = 64;
   let complete = false;
   let wantAll = false;
-  const gen = decompress(format, payload, { maxOutput: limit });
+  const gen = decompress(format, payload, { maxOutput: limit, reuseOutput: sparse });
   try {
     for (;;) {
       const { value, done } = await gen.next();
@@ -114,44 +160,70 @@ async function checkBzImage(report: ImageReport, bytes: Uint8Array, opts: CheckI
         complete = true;
         break;
       }
-      chunks.push(value);
-      total += value.length;
-      if (wantAll || total < need) continue;
-      prefix = Buffer.concat(chunks, total);
-      chunks.length = 0;
-      chunks.push(prefix);
+      out.add(value);
+      if (wantAll || out.total < need) continue;
+      const prefix = out.bytes();
       if (!isElf(prefix)) break;
-      const n = elfBytesNeeded(prefix);
+      const n = elfBytesNeeded(prefix, { onRead });
+      if (holes) return { kind: "holes" };
       if ("error" in n) break;
-      if (total >= n.need) {
+      if (out.total >= n.need) {
         // The notes are in hand. Only an image without PT_NOTE segments makes us read
         // on to the section headers at the end.
-        const elf = readElf(prefix, { fileSize: Infinity });
+        const elf = readElf(prefix, { fileSize: Infinity, onRead });
+        if (holes) return { kind: "holes" };
         if (elf.segmentNotes.length > 0) break;
         wantAll = true;
+      } else if (sparse && !out.sparse) {
+        keepHeadersAndNotes(out, prefix);
       }
       need = n.need;
     }
   } catch (err) {
     if (!(err instanceof DecompressError)) throw err;
-    bz.decompressedBytes = total;
-    report.findings.push(makeFinding("pvh.image.elf", `decompress-${err.code}`, `bzImage ${format} payload: ${err.message}`));
-    return;
+    return { kind: "failed", error: err, total: out.total };
   } finally {
     await gen.return(undefined);
   }
-  prefix = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
-  bz.decompressedBytes = total;
-  if (!isElf(prefix)) {
-    report.findings.push(makeFinding("pvh.image.elf", "bzimage-payload-not-elf", `the decompressed ${format} payload is not an ELF file (starts with ${Buffer.from(prefix.subarray(0, 8)).toString("hex")})`));
-    return;
-  }
-  bz.elfClass = prefix[4] === 1 ? "elf32" : prefix[4] === 2 ? "elf64" : null;
+  return { kind: "ok", prefix: out.bytes(), total: out.total, complete, sparse: out.sparse ? out : null };
+}
+
+/** The program headers are in `prefix` and the notes lie further on: from now on keep only what is read. */
+function keepHeadersAndNotes(out: PrefixCollector, prefix: Uint8Array): void {
+  let elf;
   try {
-    applyElf(report, readElf(prefix, { fileSize: complete ? prefix.length : Infinity }), prefix);
+    elf = readElf(prefix, { fileSize: Infinity });
   } catch (err) {
-    elfFailure(report, err, "decompressed vmlinux: ");
+    if (err instanceof ElfError) return; // the program headers are not all there yet
+    throw err;
   }
+  const ranges: [number, number][] = [[0, KEEP_HEAD]];
+  for (const ph of elf.programHeaders) {
+    if (ph.type !== ELF.PT_NOTE) continue;
+    const end = ph.offset + ph.filesz;
+    const cap = BigInt(Number.MAX_SAFE_INTEGER);
+    ranges.push([Number(ph.offset > cap ? cap : ph.offset), Number(end > cap ? cap : end)]);
+  }
+  out.keepOnly(ranges);
+}
+
+/** readElf of the decoded prefix; HOLES if it read bytes a sparse prefix did not keep. */
+function parseVmlinux(decoded: Extract<Decoded, { kind: "ok" }>): ElfFile | ElfError | typeof HOLES {
+  const { prefix, complete, sparse } = decoded;
+  let holes = false;
+  const onRead = sparse
+    ? (offset: bigint, end: bigint): void => {
+        if (!sparse.covers(offset, end)) holes = true;
+      }
+    : undefined;
+  let result: ElfFile | ElfError;
+  try {
+    result = readElf(prefix, { fileSize: complete ? prefix.length : Infinity, ...(onRead ? { onRead } : {}) });
+  } catch (err) {
+    if (!(err instanceof ElfError)) throw err;
+    result = err;
+  }
+  return holes ? HOLES : result;
 }
 
 /** Check one image file. Throws ImageReadError only when the file cannot be read at all. */

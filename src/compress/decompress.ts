@@ -6,9 +6,17 @@ import { EngineFailure } from "./_internals/EngineFailure.js";
 export interface DecompressOptions {
   /** Most output bytes to produce; a stream that would decode to more fails with "too-large". */
   maxOutput: number;
+  /**
+   * The consumer reads each chunk before asking for the next one and keeps none:
+   * a decoder may then write every chunk into the same buffer, which saves
+   * allocating (and the kernel faulting in) fresh memory for all of the output.
+   * A chunk is valid only until the generator is resumed. Decoders that cannot
+   * reuse their buffer yield fresh chunks as usual. Default false.
+   */
+  reuseOutput?: boolean;
 }
 
-type Engine = (input: Uint8Array) => Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+type Engine = (input: Uint8Array, reuseOutput: boolean) => Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 
 // Loaded on first use: check-image needs one decoder, and loading them all (three
 // native addons, two WASM modules) would add tens of milliseconds to its start.
@@ -36,14 +44,14 @@ function toDecompressError(err: unknown, format: Compression, outputBytes: numbe
   return new DecompressError("corrupt", format, `decoder failed: ${why}`, outputBytes, { cause: err });
 }
 
-async function* run(format: Compression, input: Uint8Array, maxOutput: number): AsyncGenerator<Uint8Array, void, undefined> {
+async function* run(format: Compression, input: Uint8Array, maxOutput: number, reuseOutput: boolean): AsyncGenerator<Uint8Array, void, undefined> {
   let produced = 0;
   let lastBreak = performance.now();
   try {
     const engine = await ENGINES[format]();
     // Leaving this loop early (the consumer's break or return(), or a throw)
     // calls the engine's return(), whose finally releases its native resources.
-    for await (const chunk of engine(input)) {
+    for await (const chunk of engine(input, reuseOutput)) {
       if (chunk.length === 0) continue;
       if (produced + chunk.length > maxOutput) {
         throw new DecompressError("too-large", format, `output exceeds the limit of ${maxOutput} bytes`, produced);
@@ -76,5 +84,5 @@ export function decompress(format: Compression, input: Uint8Array, opts: Decompr
   if (!Number.isSafeInteger(opts.maxOutput) || opts.maxOutput < 0) {
     throw new TypeError(`decompress: maxOutput must be a non-negative safe integer, got ${opts.maxOutput}`);
   }
-  return run(format, input, opts.maxOutput);
+  return run(format, input, opts.maxOutput, opts.reuseOutput === true);
 }

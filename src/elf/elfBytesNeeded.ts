@@ -1,5 +1,6 @@
 import { ELF } from "./ELF.js";
 import { ElfError } from "./ElfError.js";
+import type { ReadElfOptions } from "./elfTypes.js";
 import { readHeader } from "./_internals/readHeader.js";
 import { readProgramHeaders, readSection0, resolveCounts } from "./_internals/readTables.js";
 import { needAsNumber, Source } from "./_internals/source.js";
@@ -23,11 +24,12 @@ export type ElfBytesNeeded =
  * with an unknown size, `need` saturates at Number.MAX_SAFE_INTEGER.
  *
  * `options.fileSize`: the full file size if known; default unknown.
+ * `options.onRead`: as in ReadElfOptions, told every range read.
  * Section headers and SHT_NOTE sections are deliberately not included: in a
  * vmlinux they sit at the very end of the file.
  */
-export function elfBytesNeeded(prefix: Uint8Array, options: { fileSize?: number } = {}): ElfBytesNeeded {
-  const src = new Source(prefix, options.fileSize ?? Infinity);
+export function elfBytesNeeded(prefix: Uint8Array, options: Pick<ReadElfOptions, "fileSize" | "onRead"> = {}): ElfBytesNeeded {
+  const src = new Source(prefix, options.fileSize ?? Infinity, options.onRead);
   try {
     const header = readHeader(src);
     let need = BigInt(EHDR[header.class].size);

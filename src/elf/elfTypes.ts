@@ -170,4 +170,11 @@ export interface ReadElfOptions {
   fileSize?: number;
   /** Total note records decoded across all regions before giving up. Default 65536. */
   maxNotes?: number;
+  /**
+   * Called with every byte range [offset, end) the reader reads, once it has found
+   * the range inside the supplied bytes. A caller that filled in only some ranges of
+   * a long prefix (check-image keeps the headers and the notes of a vmlinux, not its
+   * text) learns from it whether those were all the reader looked at.
+   */
+  onRead?: (offset: bigint, end: bigint) => void;
 }

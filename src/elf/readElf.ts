@@ -25,7 +25,7 @@ const DEFAULT_MAX_NOTES = 65536;
  * Note and name bytes in the result are views into `bytes`, not copies.
  */
 export function readElf(bytes: Uint8Array, options: ReadElfOptions = {}): ElfFile {
-  const src = new Source(bytes, options.fileSize);
+  const src = new Source(bytes, options.fileSize, options.onRead);
   const header = readHeader(src);
   const sh0 = readSection0(src, header);
   const counts = resolveCounts(src, header, sh0);

@@ -1,4 +1,6 @@
-import { LZMA_FINISH, type NativeLZMA, Unxz } from "node-liblzma";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import type { NativeLZMA } from "node-liblzma";
 import { expectMagic } from "./expectMagic.js";
 import { findXzStreamEnd } from "./findXzStreamEnd.js";
 import { liveResources } from "./liveResources.js";
@@ -11,28 +13,78 @@ const OUT_CHUNK = 256 * 1024;
 
 const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
 
+/** The part of node-liblzma's native addon we call: its LZMA class and constants. */
+interface Addon {
+  LZMA: new (mode: number, opts: Record<string, unknown>) => NativeLZMA;
+  [constant: string]: unknown;
+}
+
+let addon: Addon | undefined;
+
 /**
- * node-liblzma exposes its native lzma_stream only to subclasses of its Transform
- * streams (the `lzma` member is protected). Driving lzma_code() directly, instead of
- * through the Transform, lets us size every output step and stop between steps.
+ * node-liblzma's native addon, loaded as its lib/lzma.js loads it (node-gyp-build
+ * on the package folder, which picks the prebuilt or the locally built binary).
+ * Importing lib/lzma.js itself would also load its Transform streams, worker pool
+ * and error classes (node:stream, node:assert, node:os...): a good part of
+ * check-image's start-up, for nothing it uses.
  */
-class NativeXzDecoder extends Unxz {
-  // Declared in node-liblzma's lib/lzma.d.ts, left out of its index.d.ts.
-  protected declare lzma: NativeLZMA;
+function loadAddon(): Addon {
+  if (addon) return addon;
+  const require = createRequire(import.meta.url);
+  const main = require.resolve("node-liblzma"); // <package>/lib/lzma.js
+  const gypBuild = createRequire(main)("node-gyp-build") as (dir: string) => Addon;
+  addon = gypBuild(dirname(dirname(main)));
+  return addon;
+}
+
+function constant(a: Addon, name: string): number {
+  const v = a[name];
+  if (typeof v !== "number") throw new Error(`node-liblzma's addon has no constant ${name}`);
+  return v;
+}
+
+/**
+ * A native lzma_stream set up as node-liblzma's Unxz sets it up (lzma_stream_decoder
+ * with LZMA_CONCATENATED, no memory limit), driven through lzma_code() directly so
+ * that we size every output step and stop between steps.
+ */
+class NativeXzDecoder {
+  readonly #lzma: NativeLZMA;
+  readonly #finish: number;
+
+  constructor() {
+    const a = loadAddon();
+    // The options node-liblzma's XzStream passes for a decoder; the addon requires
+    // them all (and builds a filter chain from them) even though decoding reads
+    // its filters from the stream.
+    this.#lzma = new a.LZMA(constant(a, "STREAM_DECODE"), {
+      check: constant(a, "LZMA_CHECK_NONE"),
+      preset: constant(a, "LZMA_PRESET_DEFAULT"),
+      filters: [constant(a, "LZMA_FILTER_LZMA2")],
+      mode: constant(a, "LZMA_MODE_NORMAL"),
+      threads: 1,
+      chunkSize: constant(a, "BUFSIZ"),
+      flushFlag: constant(a, "LZMA_RUN"),
+    });
+    this.#finish = constant(a, "LZMA_FINISH");
+  }
 
   step(input: Buffer, inOffset: number, availIn: number, out: Buffer): [ret: number, availIn: number, availOut: number] {
     // LZMA_FINISH from the first call: the whole input is in hand, and liblzma then
     // reports input that ends early as LZMA_BUF_ERROR instead of waiting for more.
-    return this.lzma.codeSync(LZMA_FINISH, input, inOffset, availIn, out, 0);
+    return this.#lzma.codeSync(this.#finish, input, inOffset, availIn, out, 0);
   }
 
   release(): void {
-    this.close();
+    this.#lzma.close();
   }
 }
 
-/** Decode the first .xz stream of `input` with the native liblzma, 256 KiB at a time. */
-export function* xzChunks(input: Uint8Array): Generator<Uint8Array, void, undefined> {
+/**
+ * Decode the first .xz stream of `input` with the native liblzma, 256 KiB at a time.
+ * With `reuseOutput`, every chunk is written into the same buffer (see DecompressOptions).
+ */
+export function* xzChunks(input: Uint8Array, reuseOutput = false): Generator<Uint8Array, void, undefined> {
   expectMagic(input, XZ_MAGIC, "an .xz stream");
   const end = findXzStreamEnd(input) ?? input.length;
   const bytes = Buffer.from(input.buffer, input.byteOffset, end);
@@ -40,8 +92,9 @@ export function* xzChunks(input: Uint8Array): Generator<Uint8Array, void, undefi
   liveResources.acquire("liblzma-native");
   try {
     let inOffset = 0;
+    let out = Buffer.allocUnsafe(OUT_CHUNK);
     for (;;) {
-      const out = Buffer.allocUnsafe(OUT_CHUNK);
+      if (!reuseOutput) out = Buffer.allocUnsafe(OUT_CHUNK);
       const [ret, availIn, availOut] = decoder.step(bytes, inOffset, end - inOffset, out);
       inOffset = end - availIn;
       const produced = OUT_CHUNK - availOut;

@@ -11,8 +11,9 @@ export class Source {
   /** Known file size, or undefined when the caller does not know it yet. */
   readonly fileSize: bigint | undefined;
   readonly available: number;
+  readonly #onRead: ((offset: bigint, end: bigint) => void) | undefined;
 
-  constructor(input: Uint8Array, fileSize: number | undefined) {
+  constructor(input: Uint8Array, fileSize: number | undefined, onRead?: (offset: bigint, end: bigint) => void) {
     let bytes = input;
     let size: bigint | undefined;
     if (fileSize === undefined) {
@@ -30,6 +31,7 @@ export class Source {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.fileSize = size;
     this.available = bytes.length;
+    this.#onRead = onRead;
   }
 
   check(offset: bigint, size: bigint): RangeStatus {
@@ -37,6 +39,7 @@ export class Source {
     if (offset < 0n || size < 0n) return "past-eof";
     if (this.fileSize !== undefined && end > this.fileSize) return "past-eof";
     if (end > BigInt(this.available)) return "need-more";
+    this.#onRead?.(offset, end);
     return "ok";
   }
 }
