@@ -36,7 +36,7 @@ async function resolvePackage(name: string, aptOptions: string[]): Promise<strin
  * host uses is used here too); the key from the host's source entry, else
  * debian-archive-keyring (bookworm's holds the keys of the releases after it).
  */
-async function suiteAptOptions(suite: string): Promise<string[]> {
+export async function suiteAptOptions(suite: string): Promise<string[]> {
   if (!/^[a-z]+(-backports)?$/.test(suite)) throw new Error(`not a Debian release name: ${suite}`);
   const dir = join(corpusDir(), ".apt", suite);
   const lists = join(dir, "lists");
