@@ -66,6 +66,11 @@ function isReport(x: unknown): x is HarnessReport {
   return typeof r === "object" && r !== null && (r.outcome === "entered" || r.outcome === "rejected") && Array.isArray(r.pages) && Array.isArray(r.hashes);
 }
 
+/** The harness could not do its part (a bad plan, an unreadable report): the suite's fault, never linux-loader's. */
+export class LinuxLoaderHarnessError extends Error {
+  override name = "LinuxLoaderHarnessError";
+}
+
 const flat = (selector: number, type: number): SegmentState => ({ selector, base: 0, limit: 0xffffffff, type, s: 1, dpl: 0, present: true, db: 1, l: 0, g: 1, avl: 0 });
 
 /**
@@ -85,7 +90,7 @@ function cpuState(entry: number, startInfo: number): CpuState {
   };
 }
 
-function runHarness(binary: string, plan: string, timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; timedOut: boolean }> {
+export function runHarness(binary: string, plan: string, timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; timedOut: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, [], { stdio: ["pipe", "pipe", "pipe"] });
     trackChild(child);
@@ -113,7 +118,7 @@ function runHarness(binary: string, plan: string, timeoutMs: number): Promise<{ 
 }
 
 async function boot(c: BootCase, variant: string): Promise<Observation> {
-  if (variant !== "elf") throw new Error(`linux-loader adapter has no variant ${variant}`);
+  if (variant !== "elf") throw new LinuxLoaderHarnessError(`linux-loader adapter has no variant ${variant}`);
   const built = await harness();
   const base = { adapter: "linux-loader", variant } as const;
   const plan = vmmPlan(c);
@@ -136,16 +141,16 @@ async function boot(c: BootCase, variant: string): Promise<Observation> {
       // A Rust panic (exit 101) or a signal inside linux-loader: the loader crashed on this case.
       return { ...base, outcome: "crashed", message: `the harness ${r.signal ? `died by ${r.signal}` : `exited ${r.code}`}: ${r.stderr.trim().split("\n").slice(0, 4).join(" ")}` };
     }
-    if (r.code === 2) throw new Error(`the linux-loader harness refused its plan: ${r.stderr.trim()}`);
+    if (r.code === 2) throw new LinuxLoaderHarnessError(`the linux-loader harness refused its plan: ${r.stderr.trim()}`);
     let report: unknown;
     try {
       report = JSON.parse(r.stdout);
     } catch {
-      throw new Error(`the linux-loader harness printed no JSON report: ${r.stdout.slice(0, 200)}`);
+      throw new LinuxLoaderHarnessError(`the linux-loader harness printed no JSON report: ${r.stdout.slice(0, 200)}`);
     }
-    if (!isReport(report)) throw new Error(`the linux-loader harness's report has an unexpected shape: ${r.stdout.slice(0, 200)}`);
+    if (!isReport(report)) throw new LinuxLoaderHarnessError(`the linux-loader harness's report has an unexpected shape: ${r.stdout.slice(0, 200)}`);
     if (report.outcome === "rejected") return { ...base, outcome: "rejected", message: `linux-loader (${report.stage}): ${report.message}` };
-    if (report.entry === null) throw new Error("the linux-loader harness entered without an entry");
+    if (report.entry === null) throw new LinuxLoaderHarnessError("the linux-loader harness entered without an entry");
     const pages = report.pages.map((p) => ({ addr: p.addr, data: new Uint8Array(Buffer.from(p.data, "base64")) }));
     return {
       ...base,
