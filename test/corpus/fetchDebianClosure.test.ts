@@ -1,7 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { corpusDir } from "../../src/corpus/fetchDebianPackage.js";
 import { fetchDebianClosure, formatVersions, parseVersions, resolveClosure } from "../../src/corpus/fetchDebianClosure.js";
 import { inCI, skipUnlessTool } from "../_support/requireTool.js";
 
@@ -48,4 +49,33 @@ describe("fetchDebianClosure", () => {
     expect(names.every((n) => /^librust-.*-dev$/.test(n))).toBe(true);
     expect(names.length).toBeGreaterThan(50);
   }, 300_000);
+
+  it("fetches a small closure package by package and links their registry entries into one folder", async (ctx) => {
+    const why = skipUnlessTool("apt-get", ["--version"], "apt-get install apt");
+    if (why) return ctx.skip(why);
+    // The suite's apt state (sid's lists) is shared with the real cache; the packages land in a fresh one.
+    const apt = join(corpusDir(), ".apt");
+    const dir = mkdtempSync(join(tmpdir(), "pvh-closure-"));
+    try {
+      if (existsSync(apt)) symlinkSync(apt, join(dir, ".apt"));
+      process.env["PVH_CORPUS_DIR"] = dir;
+      let c;
+      try {
+        c = await fetchDebianClosure({ name: "quote", roots: ["librust-quote-dev"], suite: "sid", include: /^librust-.*-dev$/, merge: "usr/share/cargo/registry" });
+      } catch (err) {
+        if (inCI) throw err;
+        return ctx.skip(`Debian sid cannot be reached from here: ${(err as Error).message.split("\n")[0]}`);
+      }
+      expect([...c.versions.keys()]).toEqual(["librust-proc-macro2-dev", "librust-quote-dev", "librust-unicode-ident-dev"]);
+      for (const v of c.versions.values()) expect(v).toMatch(/^\d/);
+      // One cache folder per package, as fetchDebianPackage keeps them.
+      for (const p of c.versions.keys()) expect(existsSync(join(dir, `${p}@sid`, ".complete")), p).toBe(true);
+      const entries = readdirSync(join(c.root, "usr/share/cargo/registry")).sort();
+      expect(entries.map((e) => e.replace(/-\d.*$/, ""))).toEqual(["proc-macro2", "quote", "unicode-ident"]);
+      for (const e of entries) expect(existsSync(join(c.root, "usr/share/cargo/registry", e, "Cargo.toml")), e).toBe(true);
+      expect(readdirSync(dir).filter((f) => f.startsWith("quote@sid."))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
 });
