@@ -85,7 +85,7 @@ function lockedCrates(lockFile: string): Map<string, string> {
  */
 export async function buildHarness(): Promise<BuiltHarness> {
   const cargo = findCargo();
-  if (!cargo) throw new HarnessBuildError("cargo not found ($PVH_CARGO, ~/.cargo/bin/cargo, PATH): install Rust with rustup (rustc 1.80 or later)");
+  if (!cargo) throw new HarnessBuildError("cargo not found ($PVH_CARGO, ~/.cargo/bin/cargo, PATH): install Rust with rustup");
   let closure: FetchedClosure;
   try {
     closure = await fetchCrates();
