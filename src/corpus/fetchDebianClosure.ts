@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { withFileLock } from "../_internals/fileLock.js";
-import { corpusDir, fetchDebianPackage, suiteAptOptions, type FetchedPackage } from "./fetchDebianPackage.js";
+import { corpusDir, fetchDebianPackages, suiteAptOptions, type FetchedPackage } from "./fetchDebianPackage.js";
 
 const run = promisify(execFile);
 
@@ -24,8 +24,6 @@ export interface ClosureOptions {
   include: RegExp;
   /** The folder inside each unpacked package whose entries are merged (e.g. "usr/share/cargo/registry"). */
   merge: string;
-  /** Packages fetched at once. */
-  concurrency?: number;
 }
 
 /** "pkg version" lines, sorted by name: the .versions file of a closure folder. */
@@ -63,26 +61,12 @@ export async function resolveClosure(roots: string[], suite: string, include: Re
   return [...names].sort();
 }
 
-async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(n, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
-}
-
 const complete = (root: string): boolean => existsSync(join(root, ".complete")) && existsSync(join(root, ".versions"));
 
 /**
  * Fetch a package closure from a Debian release into the corpus cache: each package
- * through fetchDebianPackage (one process per package, under its lock, cached per
- * release with its version), then one folder, `<name>@<suite>`, whose `merge` folder
+ * in its own cache folder, under its own lock, with its version (fetchDebianPackages:
+ * the missing ones in one apt-get download), then one folder, `<name>@<suite>`, whose `merge` folder
  * links to every package's entries there, and whose `.versions` lists what it holds.
  * A closure folder already complete is used as it is, with no apt and no network.
  */
@@ -94,7 +78,7 @@ export async function fetchDebianClosure(opts: ClosureOptions): Promise<FetchedC
   return withFileLock(join(dir, `.lock-${opts.name}@${opts.suite}`), async () => {
     if (complete(root)) return done();
     const names = await resolveClosure(opts.roots, opts.suite, opts.include);
-    const fetched: FetchedPackage[] = await pool(names, opts.concurrency ?? 4, (n) => fetchDebianPackage(n, { suite: opts.suite }));
+    const fetched: FetchedPackage[] = await fetchDebianPackages(names, { suite: opts.suite });
     const work = `${root}.assembling-${process.pid}`;
     rmSync(work, { recursive: true, force: true });
     const target = join(work, opts.merge);

@@ -50,7 +50,7 @@ describe("fetchDebianClosure", () => {
     expect(names.length).toBeGreaterThan(50);
   }, 300_000);
 
-  it("fetches a small closure package by package and links their registry entries into one folder", async (ctx) => {
+  it("fetches a small closure into one cache folder per package (one apt-get download) and links their registry entries into one folder", async (ctx) => {
     const why = skipUnlessTool("apt-get", ["--version"], "apt-get install apt");
     if (why) return ctx.skip(why);
     // The suite's apt state (sid's lists) is shared with the real cache; the packages land in a fresh one.
