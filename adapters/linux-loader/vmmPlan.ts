@@ -58,6 +58,10 @@ export function vmmPlan(c: BootCase): VmmPlan {
     return at;
   });
   bootData[0]!.end = next;
+  // A valid image never lies there (generated kernels start at 1 MiB); a malformed one may, and only its refusal is judged.
+  if (c.kernel.malformed === null && kernel.some((k) => overlaps(k, { start: WINDOW_START, end: WINDOW_END }))) {
+    throw new PlanError(`a kernel segment lies in the harness's boot data window ${WINDOW_START.toString(16)}-${WINDOW_END.toString(16)}`);
+  }
   if (next > WINDOW_END) throw new PlanError(`the command lines (${next - cmdline} bytes) do not fit in the harness's boot data window below ${WINDOW_END.toString(16)}`);
 
   // Modules from the top of low RAM down, page aligned, around the kernel's segments.

@@ -32,6 +32,10 @@ describe("the harness's VMM plan (this project's choices, not linux-loader's)", 
     expect(() => vmmPlan(c)).not.toThrow();
     expect(() => vmmPlan({ ...c, modules: [{ ...c.modules[0]!, size: 40 * MIB }] })).toThrow(PlanError);
     expect(() => vmmPlan({ ...c, modules: Array.from({ length: 9 }, () => c.modules[0]!) })).toThrow(PlanError);
+    // A valid kernel in the boot data window would be overwritten: refused, never loaded over.
+    const low = { ...c, kernel: { ...c.kernel, segments: [{ ...c.kernel.segments[0]!, paddr: 0x9000 }] } };
+    expect(() => vmmPlan(low)).toThrow(/boot data window/);
+    expect(() => vmmPlan({ ...low, kernel: { ...low.kernel, malformed: "entry-in-bss" } })).not.toThrow();
   });
 
   it("writes the command line as hex, so any byte survives the line format", () => {
