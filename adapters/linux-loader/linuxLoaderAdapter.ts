@@ -118,7 +118,7 @@ export function runHarness(binary: string, plan: string, timeoutMs: number): Pro
 }
 
 async function boot(c: BootCase, variant: string): Promise<Observation> {
-  if (variant !== "elf") throw new LinuxLoaderHarnessError(`linux-loader adapter has no variant ${variant}`);
+  if (variant !== "elf" && variant !== "reused-memory") throw new LinuxLoaderHarnessError(`linux-loader adapter has no variant ${variant}`);
   const built = await harness();
   const base = { adapter: "linux-loader", variant } as const;
   const plan = vmmPlan(c);
@@ -132,7 +132,7 @@ async function boot(c: BootCase, variant: string): Promise<Observation> {
       writeFileSync(f, c.moduleData?.[i] ?? moduleBytes(m.seed, m.size));
       return f;
     });
-    const text = planText(c, plan, { kernel, modules });
+    const text = planText(c, plan, { kernel, modules }, { reusedMemory: variant === "reused-memory" });
     // No `command` on the Observation: the plan names files in this temporary folder, so a
     // reproducer replays the case from its seed instead (as for the in-process reference loader).
     const r = await runHarness(built.binary, text, settings.timeoutMs);
@@ -172,7 +172,10 @@ async function boot(c: BootCase, variant: string): Promise<Observation> {
 export const linuxLoaderAdapter: Adapter = {
   id: "linux-loader",
   description: "rust-vmm's linux-loader crate (Debian sid's 0.14, the PVH loader cloud-hypervisor and Firecracker use; not those VMMs), driven by this project's harness",
-  variants: [{ id: "elf", description: "loader::elf::Elf::load at p_paddr, load_cmdline, PvhBootConfigurator (start_info version 1)", default: true }],
+  variants: [
+    { id: "elf", description: "loader::elf::Elf::load at p_paddr, load_cmdline, PvhBootConfigurator (start_info version 1), into fresh guest memory", default: true },
+    { id: "reused-memory", description: "the same, into guest memory that still holds old bytes where the kernel goes (as memory a VMM reuses), so the zero tail is linux-loader's to write", default: false },
+  ],
   capabilities: () => caps,
   configure(opts: AdapterOptions) {
     if (opts.bootTimeoutMs) settings.timeoutMs = Math.max(opts.bootTimeoutMs, 5_000);

@@ -91,9 +91,22 @@ export function vmmPlan(c: BootCase): VmmPlan {
 const hexBytes = (s: string): string => Buffer.from(s, "utf8").toString("hex");
 
 /** The plan as the harness reads it on stdin (see harness/src/main.rs, parse_plan). */
-export function planText(c: BootCase, p: VmmPlan, files: { kernel: string; modules: string[] }): string {
+/** The byte the reused-memory variant leaves where the kernel goes. */
+export const OLD_BYTE = 0xa5;
+
+export function planText(c: BootCase, p: VmmPlan, files: { kernel: string; modules: string[] }, opts: { reusedMemory?: boolean } = {}): string {
   const lines = [`kernel ${files.kernel}`];
   for (const r of p.ram) lines.push(`ram ${r.start} ${r.end - r.start}`);
+  if (opts.reusedMemory) {
+    // Old bytes over every PT_LOAD segment's whole extent, clipped to RAM: a loader that writes only the file bytes leaves them in the zero tail.
+    for (const s of c.kernel.segments) {
+      for (const r of p.ram) {
+        const start = Math.max(r.start, s.paddr);
+        const end = Math.min(r.end, s.paddr + s.memsz);
+        if (end > start) lines.push(`fill ${start} ${end - start} ${OLD_BYTE}`);
+      }
+    }
+  }
   if (c.cmdline !== null) lines.push(`cmdline ${p.cmdline} ${hexBytes(c.cmdline)}`);
   lines.push(`start_info ${p.startInfo}`, `modlist ${p.modlist}`, `memmap ${p.memmap}`);
   for (const e of p.memmapEntries) lines.push(`e820 ${e.addr} ${e.size} ${e.type}`);

@@ -84,6 +84,19 @@ describe("linux-loader adapter: Debian sid's linux-loader 0.14 through this proj
     expect(o.memory!.read(c.memoryBytes, 1)).toBeNull();
   });
 
+  it("writes only the file bytes: in memory that holds old bytes, the zero tail keeps them (variant reused-memory)", async (ctx) => {
+    if (unavailable) return ctx.skip(unavailable);
+    const c = exampleCase("ll-tail", { plan: { segments: [{ gapPages: 0, filesz: 4000, tail: 9000, flags: "RWX" }] } });
+    const fresh = new Map(judge(c, await linuxLoaderAdapter.boot(c, "elf")).map((x) => [x.requirement, x]));
+    expect(fresh.get("pvh.load.zero-fill")?.status).toBe("PASS");
+    const o = await linuxLoaderAdapter.boot(c, "reused-memory");
+    const reused = new Map(judge(c, o).map((x) => [x.requirement, x]));
+    expect(reused.get("pvh.load.segments")?.status).toBe("PASS");
+    expect(reused.get("pvh.load.zero-fill")?.status).toBe("FAIL");
+    const s = c.kernel.segments[0]!;
+    expect(o.memory!.read(s.paddr + s.filesz, 4)).toEqual(new Uint8Array([0xa5, 0xa5, 0xa5, 0xa5]));
+  });
+
   it("refuses every ELF32 image: Elf::load reads ELF64 headers only", async (ctx) => {
     if (unavailable) return ctx.skip(unavailable);
     const { outcome, message, v } = await verdicts(exampleCase("ll-elf32", { plan: { elfClass: 32, entryDescSize: 4 } }));

@@ -43,6 +43,7 @@ struct Plan {
     modules: Vec<(String, u64, u64)>,
     module_cmdlines: Vec<(u64, Vec<u8>)>,
     hashes: Vec<(u64, u64)>,
+    fills: Vec<(u64, u64, u8)>,
 }
 
 fn fail(msg: &str) -> ! {
@@ -95,6 +96,8 @@ fn parse_plan(text: &str) -> Plan {
                 p.module_cmdlines.push((at, unhex(w.next().unwrap_or(""))));
             }
             "hash" => p.hashes.push((num(w.next(), "hash start"), num(w.next(), "hash length"))),
+            // Old bytes in guest memory before the kernel is loaded (variant reused-memory).
+            "fill" => p.fills.push((num(w.next(), "fill start"), num(w.next(), "fill length"), num(w.next(), "fill byte") as u8)),
             other => fail(&format!("unknown plan item: {other}")),
         }
     }
@@ -231,6 +234,9 @@ fn main() {
     let gm = GuestMemoryMmap::from_ranges(&ranges).unwrap_or_else(|e| fail(&format!("guest memory: {e}")));
     let kernel_path = plan.kernel.clone().unwrap_or_else(|| fail("no kernel in the plan"));
     let mut kernel = File::open(&kernel_path).unwrap_or_else(|e| fail(&format!("{kernel_path}: {e}")));
+    for &(at, len, byte) in &plan.fills {
+        gm.write_slice(&vec![byte; len as usize], GuestAddress(at)).unwrap_or_else(|_| fail("a fill is outside guest memory"));
+    }
     let mut report = Report { outcome: "rejected", stage: "load", message: String::new(), capability: String::new(), entry: None, kernel_end: None };
 
     // 1. linux-loader loads the ELF at its p_paddr (no kernel_offset: with one it ignores the
