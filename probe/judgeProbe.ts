@@ -1,15 +1,18 @@
 import { judge } from "../src/checks/judge.js";
 import type { BootCase } from "../src/model/BootCase.js";
+import type { Observation } from "../src/model/Observation.js";
 import type { Verdict } from "../src/model/Verdict.js";
 import type { ProbeObservation } from "./probeObservation.js";
 
 const hex = (v: number): string => "0x" + v.toString(16);
 
 /**
- * judge() over a probe observation, with the requirements the probe cannot decide
- * made SKIP (code "probe-cannot-see") rather than judged on placeholders.
+ * The Observation a probe's report stands for on this case: the report's own
+ * observation, with every requirement the probe cannot decide marked unjudgeable, so
+ * that judge() makes it SKIP (code "cannot-observe") rather than judging placeholders.
+ * Every adapter that reads a probe report (Xen's) and the tests go through here.
  */
-export function judgeProbe(bootCase: BootCase, probe: ProbeObservation): Verdict[] {
+export function probeCaseObservation(bootCase: BootCase, probe: ProbeObservation): Observation {
   const unseen = new Map(probe.unseen);
   const eip = probe.observation.cpu?.eip;
   if (eip !== undefined && !bootCase.kernel.reloc && eip !== bootCase.kernel.entry) {
@@ -19,8 +22,10 @@ export function judgeProbe(bootCase: BootCase, probe: ProbeObservation): Verdict
     unseen.set("pvh.load.segments", why);
     unseen.set("pvh.load.zero-fill", why);
   }
-  return judge(bootCase, probe.observation).map((v) => {
-    const why = unseen.get(v.requirement);
-    return why !== undefined ? { requirement: v.requirement, status: "SKIP" as const, code: "probe-cannot-see", message: why } : v;
-  });
+  return { ...probe.observation, unjudgeable: unseen };
+}
+
+/** judge() over a probe observation (probeCaseObservation, then judge). */
+export function judgeProbe(bootCase: BootCase, probe: ProbeObservation): Verdict[] {
+  return judge(bootCase, probeCaseObservation(bootCase, probe));
 }

@@ -18,6 +18,8 @@ export interface ProbeObservationOptions {
   readable?: { start: number; end: number }[];
   log?: string;
   command?: string[];
+  /** The harness's temporary folder the command named (Observation.workDir). */
+  workDir?: string;
 }
 
 /** An entered Observation built from a probe report, and the requirements it cannot judge. */
@@ -132,6 +134,7 @@ export function probeObservation(report: ProbeReport, opts: ProbeObservationOpti
     ...(opts.writable ? { writable: opts.writable } : {}),
     ...(opts.log !== undefined ? { log: opts.log } : {}),
     ...(opts.command ? { command: opts.command } : {}),
+    ...(opts.workDir ? { workDir: opts.workDir } : {}),
   };
   return { observation, unseen };
 }

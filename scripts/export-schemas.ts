@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../src/_internals/packageRoot.js";
-import { jsonSchemas } from "../src/spec/jsonSchemas.js";
+import { jsonSchemas } from "../src/publishedSchemas.js";
 
 const dir = join(packageRoot(), "spec", "schema");
 mkdirSync(dir, { recursive: true });

@@ -40,7 +40,7 @@ const PLACEMENT = "where start_info, its tables, the command lines and the modul
  */
 export const UNJUDGEABLE: ReadonlyMap<string, string> = new Map([
   ...["pvh.cpu.ebx", "pvh.cpu.cr0", "pvh.cpu.cr4", "pvh.cpu.cs", "pvh.cpu.ds", "pvh.cpu.es", "pvh.cpu.ss", "pvh.cpu.tr", "pvh.cpu.eflags", "pvh.interop.cpl0"].map((id) => [id, NO_CPU] as const),
-  ...["pvh.memmap.table", "pvh.memmap.types", "pvh.memmap.reserved", "pvh.memmap.ram", "pvh.interop.memmap-limit", "pvh.interop.memmap-sorted", "pvh.interop.boot-data-reserved"].map((id) => [id, MEMMAP] as const),
+  ...["pvh.memmap.table", "pvh.memmap.types", "pvh.memmap.reserved", "pvh.memmap.ram", "pvh.interop.memmap-limit", "pvh.interop.memmap-disjoint", "pvh.interop.boot-data-reserved"].map((id) => [id, MEMMAP] as const),
   ...["pvh.start-info.in-ram", "pvh.start-info.no-zero-address", "pvh.layout.no-overlap", "pvh.interop.low-tables", "pvh.interop.addresses-32bit", "pvh.interop.start-info-writable"].map((id) => [id, PLACEMENT] as const),
   ["pvh.interop.version-1", "the start_info version is the harness's choice (it fills hvm_start_info; the configurator copies it)"],
   ["pvh.interop.empty-modlist", "modlist_paddr is the harness's choice (it fills hvm_start_info; the configurator copies it)"],
@@ -176,6 +176,8 @@ export const linuxLoaderAdapter: Adapter = {
     { id: "elf", description: "loader::elf::Elf::load at p_paddr, load_cmdline, PvhBootConfigurator (start_info version 1), into fresh guest memory", default: true },
     { id: "reused-memory", description: "the same, into guest memory that still holds old bytes where the kernel goes (as memory a VMM reuses), so the zero tail is linux-loader's to write", default: false },
   ],
+  // One boot is a process start and a few milliseconds of loading; the build, once, is about 20 s.
+  cost: { runCases: 100, suiteCases: 50, bootSeconds: 0.3, timeoutSeconds: 60 },
   capabilities: () => caps,
   configure(opts: AdapterOptions) {
     if (opts.bootTimeoutMs) settings.timeoutMs = Math.max(opts.bootTimeoutMs, 5_000);

@@ -1,7 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { CapturedMemory } from "../../src/capture/CapturedMemory.js";
 import { captureForChecks } from "../../src/capture/captureForChecks.js";
@@ -11,6 +11,8 @@ import { GIB, MIB, type Capabilities } from "../../src/model/Capabilities.js";
 import { moduleBytes } from "../../src/model/moduleBytes.js";
 import type { Observation } from "../../src/model/Observation.js";
 import type { Adapter, AdapterOptions, Availability, Variant } from "../Adapter.js";
+import { listOption, stringOption } from "../_internals/options.js";
+import { reproCommand } from "../_internals/reproCommand.js";
 import { trackChild, trackTempDir } from "../_internals/children.js";
 import { findOnPath } from "../_internals/findOnPath.js";
 import { GdbClient, GdbTimeout } from "./GdbClient.js";
@@ -20,6 +22,8 @@ import { QmpClient } from "./QmpClient.js";
 const run = promisify(execFile);
 
 export const MACHINES = ["pc", "q35", "microvm"] as const;
+/** `--qemu PATH`: shared with the Xen adapter, whose hypervisor QEMU runs. */
+export const QEMU_OPTION = { flag: "qemu", key: "qemu", value: "PATH", help: "the qemu-system-x86_64 to run (default: from PATH)" } as const;
 export const ACCELS = ["tcg", "kvm"] as const;
 
 interface Settings {
@@ -28,7 +32,8 @@ interface Settings {
   bootTimeoutMs: number;
 }
 
-const settings: Settings = { binary: undefined, extraArgs: [], bootTimeoutMs: 20_000 };
+const COST = { runCases: 100, suiteCases: 200, bootSeconds: 1, timeoutSeconds: 20 };
+const settings: Settings = { binary: undefined, extraArgs: [], bootTimeoutMs: COST.timeoutSeconds * 1000 };
 /** How long QEMU may run a malformed image before that counts as not refusing it. */
 const MALFORMED_GRACE_MS = 2_000;
 
@@ -85,7 +90,7 @@ async function bootOnce(c: BootCase, variant: string): Promise<Observation> {
   if (!bin) throw new Error("qemu-system-x86_64 not found");
   const dir = mkdtempSync(join(tmpdir(), `pvh-qemu-${process.pid}-`));
   const untrackDir = trackTempDir(dir);
-  const base = { adapter: "qemu", variant } as const;
+  const base = { adapter: "qemu", variant, workDir: dir } as const;
   let gdb: GdbClient | undefined;
   let qmp: QmpClient | undefined;
   let child: ReturnType<typeof spawn> | undefined;
@@ -262,7 +267,7 @@ async function kvmAvailable(machine: string): Promise<Availability> {
 }
 
 const variants: Variant[] = MACHINES.flatMap((m) =>
-  ACCELS.map((a) => ({ id: `${m}-${a}`, description: `QEMU -machine ${m} -accel ${a}`, default: a === "tcg" })),
+  ACCELS.map((a) => ({ id: `${m}-${a}`, description: `QEMU -machine ${m} -accel ${a}`, default: a === "tcg", facets: { machine: m, accel: a } })),
 );
 
 /** QEMU loading a PVH kernel with -kernel, stopped at the entry through its gdb stub. */
@@ -270,11 +275,31 @@ export const qemuAdapter: Adapter = {
   id: "qemu",
   description: "QEMU -kernel (pc, q35, microvm), captured at the PVH entry through the gdb stub and QMP",
   variants,
+  options: [
+    { flag: "machine", key: "machine", value: "M", multiple: true, facet: "machine", help: `QEMU machine types to run: ${MACHINES.join(", ")} (default: all)` },
+    { flag: "accel", key: "accel", value: "A", multiple: true, facet: "accel", facetDefault: ["tcg"], help: "QEMU accelerators: tcg (default), kvm (only where a KVM guest actually starts)" },
+    QEMU_OPTION,
+    { flag: "qemu-arg", key: "qemuArgs", value: "ARG", multiple: true, dashValues: true, help: "append ARG to every QEMU command line; repeatable, e.g. --qemu-arg -L --qemu-arg /path/to/firmware" },
+  ],
+  cost: COST,
   capabilities: () => caps,
   configure(opts: AdapterOptions) {
-    if (opts.qemu !== undefined) settings.binary = opts.qemu || undefined;
-    if (opts.qemuArgs) settings.extraArgs = opts.qemuArgs;
+    const qemu = stringOption(opts, "qemu");
+    if (qemu !== undefined) settings.binary = qemu ? resolve(qemu) : undefined;
+    const extra = listOption(opts, "qemuArgs");
+    if (extra) settings.extraArgs = extra;
     if (opts.bootTimeoutMs) settings.bootTimeoutMs = opts.bootTimeoutMs;
+  },
+  reproducer(c, obs) {
+    if (!obs.command) return undefined;
+    return {
+      body: `# The exact command the suite ran. QEMU starts paused (-S) with its gdb stub on
+# $HERE/gdb.sock; to stop at the PVH entry as the suite did:
+#   gdb -ex "target remote $HERE/gdb.sock" -ex 'break *0x${c.kernel.entry.toString(16)}' -ex continue
+# then read registers with 'info registers' or QMP on $HERE/qmp.sock.
+exec ${reproCommand(obs.command, obs.workDir)} "$@"
+`,
+    };
   },
   async available() {
     const bin = findBinary();

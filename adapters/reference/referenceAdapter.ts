@@ -24,6 +24,8 @@ export const referenceAdapter: Adapter = {
     { id: "v1-reloc", description: "version 1, relocating every image that carries PHYS32_RELOC", default: false },
     { id: "v0", description: "start_info version 0 (no memory map), as Xen's dom0 builder hands over", default: false },
   ],
+  // In-process: a boot takes well under a millisecond.
+  cost: { runCases: 100, suiteCases: 200, bootSeconds: 0.001, timeoutSeconds: 0 },
   capabilities: () => caps,
   available: async () => ({ ok: true }),
   runInfo: async () => ({

@@ -1,9 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { parseProbeReport } from "../../probe/parseProbeReport.js";
 import { ProbeReportError } from "../../probe/ProbeReportError.js";
+import { probeCaseObservation } from "../../probe/judgeProbe.js";
 import { probeObservation } from "../../probe/probeObservation.js";
 import type { BootCase } from "../../src/model/BootCase.js";
 import { MIB, type Capabilities } from "../../src/model/Capabilities.js";
@@ -12,10 +13,15 @@ import type { Observation } from "../../src/model/Observation.js";
 import type { Adapter, AdapterOptions } from "../Adapter.js";
 import { trackChild, trackTempDir } from "../_internals/children.js";
 import { findOnPath } from "../_internals/findOnPath.js";
+import { stringOption } from "../_internals/options.js";
+import { reproCommand } from "../_internals/reproCommand.js";
+import { QEMU_OPTION } from "../qemu/qemuAdapter.js";
 import { xenArgs } from "./xenArgs.js";
 import { DEFAULT_XEN_RELEASE, isXenRelease, XEN_RELEASES, xenImage, xenRelocates, xenVersion, type XenRelease } from "./xenImage.js";
 
-const settings: { xen: string | undefined; bootTimeoutMs: number; qemu: string | undefined } = { xen: undefined, bootTimeoutMs: 90_000, qemu: undefined };
+// A boot is Xen's own start under TCG: seconds, not milliseconds.
+const COST = { runCases: 20, suiteCases: 20, bootSeconds: 10, timeoutSeconds: 90 };
+const settings: { xen: string | undefined; bootTimeoutMs: number; qemu: string | undefined } = { xen: undefined, bootTimeoutMs: COST.timeoutSeconds * 1000, qemu: undefined };
 
 /** How long a malformed image may run after Xen starts dom0 before that counts as not refused. */
 const MALFORMED_GRACE_MS = 1_500;
@@ -94,7 +100,7 @@ async function boot(c: BootCase, variant: string): Promise<Observation> {
   const xen = await xenPath();
   const dir = mkdtempSync(join(tmpdir(), `pvh-xen-${process.pid}-`));
   const untrackDir = trackTempDir(dir);
-  const base = { adapter: "xen", variant } as const;
+  const base = { adapter: "xen", variant, workDir: dir } as const;
   try {
     writeFileSync(join(dir, "kernel.elf"), c.kernelImage);
     c.modules.forEach((m, i) => writeFileSync(join(dir, `module${i}.bin`), c.moduleData?.[i] ?? moduleBytes(m.seed, m.size)));
@@ -158,8 +164,7 @@ async function boot(c: BootCase, variant: string): Promise<Observation> {
       if (exit.signal && !timedOut) return { ...base, outcome: "crashed", message: `QEMU died by ${exit.signal}: ${stderr.trim()}`, log: tail, command };
       return { ...base, outcome: "crashed", message: `the probe's report is incomplete (the guest died or was stopped): ${err.message}`, log: tail, command };
     }
-    const { observation, unseen } = probeObservation(report, { ...base, log: tail, command });
-    return { ...observation, unjudgeable: unseen };
+    return probeCaseObservation(c, probeObservation(report, { ...base, log: tail, command }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
     untrackDir();
@@ -171,11 +176,38 @@ export const xenAdapter: Adapter = {
   id: "xen",
   description: "Xen's PVH dom0 builder (Debian's xen-hypervisor-4.20, or 4.17 with --xen 4.17, under QEMU TCG with NPT), observed by the self-reporting probe",
   variants: [{ id: "dom0", description: "the kernel as a PVH dom0 (start_info version 0, modules as multiboot modules)", default: true }],
+  options: [
+    {
+      flag: "xen",
+      key: "xen",
+      value: "R|PATH",
+      help: `the Xen hypervisor to test: a Debian build by release, ${DEFAULT_XEN_RELEASE} (the default, from trixie; relocates PHYS32_RELOC kernels) or 4.17 (bookworm), fetched with apt-get download into the cache and unpacked, never installed; or the path of a hypervisor image (gunzipped ELF)`,
+    },
+    QEMU_OPTION,
+  ],
+  cost: COST,
   capabilities: () => ({ ...baseCaps, relocation: relocates() }),
   configure(opts: AdapterOptions) {
-    if (opts.xen !== undefined) settings.xen = opts.xen || undefined;
-    if (opts.qemu !== undefined) settings.qemu = opts.qemu || undefined;
+    const xen = stringOption(opts, "xen");
+    if (xen !== undefined) settings.xen = xen === "" ? undefined : isXenRelease(xen) ? xen : resolve(xen);
+    const qemu = stringOption(opts, "qemu");
+    if (qemu !== undefined) settings.qemu = qemu ? resolve(qemu) : undefined;
     if (opts.bootTimeoutMs) settings.bootTimeoutMs = Math.max(opts.bootTimeoutMs, 5_000);
+  },
+  reproducer(_c, obs) {
+    if (!obs.command) return undefined;
+    // The hypervisor image is copied too (from the cache, or --xen PATH), so the folder runs anywhere QEMU is.
+    const image = obs.command[obs.command.indexOf("-kernel") + 1];
+    const name = image ? basename(image) : undefined;
+    const copies = image && name && existsSync(image) ? { [name]: image } : {};
+    return {
+      body: `# The exact command the suite ran: QEMU boots Xen, which builds the PVH dom0 from
+# kernel.elf${_c.modules.length ? " and the module(s)" : ""}. Xen's console, with the probe's report as "(d0) " lines,
+# goes to $HERE/console.log; QEMU stops when the guest writes to port 0xf4, else stop it with Ctrl-C.
+exec ${reproCommand(obs.command, obs.workDir, image && name ? { [image]: name } : {})} "$@"
+`,
+      copies,
+    };
   },
   async available() {
     if (!qemuBinary()) return { ok: false, reason: "qemu-system-x86_64 is not on PATH (apt-get install qemu-system-x86)" };

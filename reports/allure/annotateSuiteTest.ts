@@ -22,7 +22,7 @@ export function annotateSuiteTest(meta: SuiteTestMeta): void {
   const epics = new Set<string>();
   for (const id of new Set(meta.requirements ?? [])) {
     const entry = catalogue.requirements.find((r) => r.id === id);
-    const m = requirementMetadata(id, entry, catalogue.sources);
+    const m = requirementMetadata(id, entry, catalogue.documents);
     // The epic is set once below: two epics on one test would file it under both.
     allure.labels(...m.labels.filter((l) => l.name !== "epic"));
     if (m.links.length) allure.links(...m.links);

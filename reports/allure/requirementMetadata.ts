@@ -1,3 +1,4 @@
+import type { SourceDocument } from "../../src/spec/schemas.js";
 import type { AllureLabel, AllureLink } from "./AllureResult.js";
 
 export interface RequirementEntry {
@@ -14,30 +15,33 @@ export interface RequirementMetadata {
   area: string;
   /** Conformance and interop verdicts are kept apart in every report, Allure's epics included. */
   epic: "conformance" | "interop";
-  /** "pvh.pandoc#ebx — Xen docs/misc/pvh.pandoc, ..." for a description. */
+  /** "pvh.pandoc#L16-L17 — Xen docs/misc/pvh.pandoc, ... (commit:...)" for a description. */
   sourceText: string;
 }
 
-const xenbits = (path: string): string => `https://xenbits.xen.org/gitweb/?p=xen.git;a=blob;f=${path};hb=HEAD`;
+/** Web pages of the specifications the catalogue pins by edition (no repository to link into). */
+const editionUrls: Record<string, string> = {
+  gabi: "https://www.sco.com/developers/gabi/2013-06-10/contents.html",
+  acpi: "https://uefi.org/specs/ACPI/6.5/05_ACPI_Software_Programming_Model.html",
+  multiboot: "https://www.gnu.org/software/grub/manual/multiboot/multiboot.html",
+};
 
 /**
- * Web views of the catalogue's source documents. The anchors are the catalogue's own
- * names, not HTML anchors, so links go to the document and the anchor stays in the
- * link's name. A document with no single page (vmm-loaders) gets no link: its name
- * and description are in the label and the description instead.
+ * The web view of a source at the document's pinned revision: a file in a repository at
+ * its commit or tag (with the line range, for documents cited by line), or the page of a
+ * specification's edition. The catalogue's own anchors (symbols, sections, headings)
+ * stay in the link's name.
  */
-const documentUrls: Record<string, string> = {
-  "pvh.pandoc": xenbits("docs/misc/pvh.pandoc"),
-  "start_info.h": xenbits("xen/include/public/arch-x86/hvm/start_info.h"),
-  "elfnote.h": xenbits("xen/include/public/elfnote.h"),
-  "xen.h": xenbits("xen/include/public/xen.h"),
-  "xen-pvh-guest": xenbits("xen/arch/x86/guest/xen/pvh-boot.c"),
-  "linux-pvh": "https://github.com/torvalds/linux/tree/master/arch/x86/platform/pvh",
-  "freebsd-pv": "https://github.com/freebsd/freebsd-src/blob/main/sys/x86/xen/pv.c",
-  "ovmf-pvh": "https://github.com/tianocore/edk2/tree/master/OvmfPkg",
-  gabi: "https://www.sco.com/developers/gabi/latest/contents.html",
-  acpi: "https://uefi.org/specs/ACPI/6.5/05_ACPI_Software_Programming_Model.html",
-};
+export function sourceUrl(source: string, documents: Readonly<Record<string, SourceDocument>>): string | undefined {
+  const [name = "", anchor = ""] = source.split("#");
+  const d = documents[name];
+  if (!d) return undefined;
+  const m = /^(commit|tag):(.+)$/.exec(d.revision);
+  if (m && d.path && /^[\w.-]+\/[\w.-]+$/.test(d.where)) {
+    return `https://github.com/${d.where}/blob/${m[2]}/${d.path}${d.anchors === "lines" ? `#${anchor}` : ""}`;
+  }
+  return editionUrls[name];
+}
 
 const severities = { must: "critical", should: "normal", interop: "minor" } as const;
 
@@ -45,7 +49,7 @@ const severities = { must: "critical", should: "normal", interop: "minor" } as c
  * The Allure labels and links of one requirement, shared by the results.json writer and
  * the vitest suites so both kinds of report group and filter the same way.
  */
-export function requirementMetadata(id: string, entry: RequirementEntry | undefined, sources: Readonly<Record<string, string>>): RequirementMetadata {
+export function requirementMetadata(id: string, entry: RequirementEntry | undefined, documents: Readonly<Record<string, SourceDocument>>): RequirementMetadata {
   const area = id.split(".").slice(0, 2).join(".");
   const epic = entry?.level === "interop" ? "interop" : "conformance";
   const labels: AllureLabel[] = [
@@ -64,10 +68,10 @@ export function requirementMetadata(id: string, entry: RequirementEntry | undefi
       { name: "source", value: entry.source },
     );
     const document = entry.source.split("#")[0] ?? entry.source;
-    const url = documentUrls[document];
+    const url = sourceUrl(entry.source, documents);
     if (url) links.push({ name: entry.source, url, type: "link" });
-    const about = sources[document];
-    sourceText = about ? `${entry.source} — ${about}` : entry.source;
+    const about = documents[document];
+    sourceText = about ? `${entry.source} — ${about.title} (${about.revision})` : entry.source;
   }
   return { labels, links, area, epic, sourceText };
 }

@@ -1,3 +1,5 @@
+import { shellQuote } from "../../src/_internals/shellQuote.js";
+import { caseReplayCommand } from "../../src/runner/replayCommand.js";
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -72,10 +74,6 @@ function uuidOf(...parts: string[]): string {
 }
 const md5 = (s: string): string => createHash("md5").update(s).digest("hex");
 
-function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_\-+=/.,:@%]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
 /** The --case token: boundary examples replay by name, generated cases by index; a user's kernel has none. */
 function caseToken(c: CaseRecord): string | undefined {
   const example = c.replay.example;
@@ -87,13 +85,6 @@ function replayCommand(adapter: string, variant: string, seed: number, tokens: r
   return `pvh-conformance run --adapter ${shellQuote(adapter)} --variant ${shellQuote(variant)} --seed ${seed} --case ${tokens.join(",")}`;
 }
 
-/** One case's replay. A user's kernel (run --kernel) is run again from its path; its --append and --memory are in the case summary. */
-function replayCase(adapter: string, variant: string, seed: number, c: CaseRecord): string {
-  const token = caseToken(c);
-  if (token !== undefined) return replayCommand(adapter, variant, seed, [token]);
-  const kernel = (c.replay.example ?? "").slice("kernel:".length);
-  return `pvh-conformance run --adapter ${shellQuote(adapter)} --variant ${shellQuote(variant)} --kernel ${shellQuote(kernel)}`;
-}
 
 function countsText(records: readonly ResultRecord[]): string {
   const counts = new Map<string, { n: number; expected: number }>();
@@ -157,7 +148,7 @@ export function writeAllureResults(results: Results | string, dir: string, optio
     for (const f of readdirSync(dir)) if (ALLURE_FILE.test(f)) rmSync(join(dir, f), { force: true });
   }
 
-  const sources = loadSpec().requirements.sources;
+  const documents = loadSpec().requirements.documents;
   const start = Date.parse(run.startedAt);
   const stop = Date.parse(run.finishedAt);
   const seed = run.seed;
@@ -250,14 +241,14 @@ export function writeAllureResults(results: Results | string, dir: string, optio
       "cases.json",
       "json",
       "application/json",
-      JSON.stringify(withCase.map(({ r, c }) => ({ verdict: r, replay: c ? replayCase(adapter, variant, seed, c) : null, case: c ?? null })), null, 2),
+      JSON.stringify(withCase.map(({ r, c }) => ({ verdict: r, replay: c ? caseReplayCommand(c) : null, case: c ?? null })), null, 2),
     );
     attach("evidence.txt", "txt", "text/plain", withCase.map(({ r, c }) => [verdictLine(r, c), ...evidenceLines(r)].join("\n")).join("\n\n") + "\n");
     const commands = withCase.flatMap(({ r, c }) => (c?.command ? [`# ${r.caseId} (its temporary files are gone; repro/${r.caseId}/ beside results.json, when the run wrote one, has the kernel and run.sh)\n${c.command.map(shellQuote).join(" ")}`] : []));
     // The reference loader runs in-process: it has no command line to show.
     if (commands.length) attach("VMM command lines.txt", "txt", "text/plain", commands.join("\n\n") + "\n");
     const tokens = withCase.flatMap(({ c }) => (c ? [caseToken(c)].filter((t): t is string => t !== undefined) : []));
-    const one = withCase.flatMap(({ r, c }) => (c ? [`${replayCase(adapter, variant, seed, c)}   # ${r.caseId}`] : []));
+    const one = withCase.flatMap(({ r, c }) => (c ? [`${caseReplayCommand(c)}   # ${r.caseId}`] : []));
     if (one.length) {
       const all = tokens.length > 1 ? [`# all ${tokens.length} at once`, replayCommand(adapter, variant, seed, tokens), ""] : [];
       attach("replay commands.txt", "txt", "text/plain", [...all, "# one by one", ...one].join("\n") + "\n");
@@ -286,7 +277,7 @@ export function writeAllureResults(results: Results | string, dir: string, optio
     const { requirement: id, adapter, variant } = records[0]!;
     variants.set(`${adapter}\u0000${variant}`, { adapter, variant });
     const entry = run.requirements[id];
-    const meta = requirementMetadata(id, entry, sources);
+    const meta = requirementMetadata(id, entry, documents);
     const suite = `${adapter}/${variant}`;
     const judged = records.filter((r) => !caseLevel(r));
     const unjudged = records.length - judged.length;

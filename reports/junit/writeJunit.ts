@@ -22,7 +22,8 @@ import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import type { CaseRecord, ResultRecord, Results } from "../../src/results/Results.js";
 import { classifyRecord } from "../matrix/classifyRecord.js";
-import { replayCommand, shellLine } from "../matrix/replayCommand.js";
+import { shellLine } from "../../src/_internals/shellQuote.js";
+import { caseReplayCommand } from "../../src/runner/replayCommand.js";
 import { xmlAttr, xmlEscape } from "./xmlEscape.js";
 
 const MESSAGE_ATTR_MAX = 500;
@@ -151,7 +152,7 @@ function describe(r: ResultRecord, results: Results, c: CaseRecord | undefined):
     lines.push(`case:     ${c.caseId}, ${c.outcome}${c.malformed ? `, malformed: ${c.malformed}` : ""}: ${c.summary}`);
     if (c.message) lines.push(`outcome:  ${c.message}`);
     if (c.tags.length) lines.push(`tags:     ${c.tags.join(" ")}`);
-    lines.push(`replay:   ${replayCommand(c)}`);
+    lines.push(`replay:   ${caseReplayCommand(c)}`);
     if (c.command) lines.push(`vmm:      ${shellLine(c.command)}`);
   } else {
     lines.push(`case:     ${r.caseId} (not in results.cases)`);

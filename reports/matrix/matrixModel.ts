@@ -1,7 +1,8 @@
 import { STATUSES, type Status } from "../../src/model/Verdict.js";
 import type { CaseRecord, ResultRecord, Results } from "../../src/results/Results.js";
 import { classifyRecord, type RecordClass } from "./classifyRecord.js";
-import { replayCommand, shellLine } from "./replayCommand.js";
+import { shellLine } from "../../src/_internals/shellQuote.js";
+import { caseReplayCommand } from "../../src/runner/replayCommand.js";
 
 /** Bad records embedded per cell; past it the page says how many more results.json holds. */
 export const RECORDS_PER_CELL = 200;
@@ -171,7 +172,7 @@ export function matrixModel(results: Results, cap = RECORDS_PER_CELL): MatrixMod
       caseIndex.set(key, i);
       cases.push(
         c
-          ? { id: c.caseId, outcome: c.outcome, malformed: c.malformed, message: c.message, summary: c.summary, replay: replayCommand(c), command: c.command ? shellLine(c.command) : null }
+          ? { id: c.caseId, outcome: c.outcome, malformed: c.malformed, message: c.message, summary: c.summary, replay: caseReplayCommand(c), command: c.command ? shellLine(c.command) : null }
           : { id: r.caseId, outcome: "unknown", malformed: null, message: "(the case is not in results.cases)", summary: "", replay: "", command: null },
       );
     }

@@ -1,6 +1,6 @@
 import { crc32 as zlibCrc32 } from "node:zlib";
 import type { GuestMemory } from "../model/GuestMemory.js";
-import { MemoryMiss } from "./MemoryMiss.js";
+import { MemoryMiss } from "../model/MemoryMiss.js";
 
 interface Region {
   start: number;

@@ -2,7 +2,7 @@ import { judge } from "../checks/judge.js";
 import type { BootCase } from "../model/BootCase.js";
 import type { Observation } from "../model/Observation.js";
 import type { CapturedMemory } from "./CapturedMemory.js";
-import type { MemoryMiss } from "./MemoryMiss.js";
+import type { MemoryMiss } from "../model/MemoryMiss.js";
 
 /** Smallest fetch: strings and tables are read in pieces, so fetch around them generously. */
 const MIN_FETCH = 64 * 1024;

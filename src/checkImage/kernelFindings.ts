@@ -220,8 +220,3 @@ function relocFacts(elf: ElfFile, relocs: ElfNote[], findings: Finding[]): Kerne
   }
   return { align: Number(align), min: Number(min), max: Number(max) };
 }
-
-/** The catalogue's kernel-side requirement ids (used by the tests to prove coverage). */
-export function kernelRequirementIds(): string[] {
-  return loadSpec().requirements.requirements.filter((r) => r.side === "kernel" && r.status === "active").map((r) => r.id);
-}

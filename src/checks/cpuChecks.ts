@@ -8,13 +8,20 @@ const EFLAGS_VM = 1 << 17;
 const CR0_PE = 1;
 const CR0_ET = 1 << 4;
 const TSS32_BUSY = 0xb;
+/** EFER.LMA: IA-32e mode active; only then does a code segment's L bit mean 64-bit. */
+const EFER_LMA = 1 << 10;
 
 function describe(s: SegmentState): string {
   return `selector ${hex(s.selector)} base ${hex(s.base)} limit ${hex(s.limit)} type ${hex(s.type)} S=${s.s} DPL=${s.dpl} P=${s.present ? 1 : 0} D/B=${s.db} L=${s.l} G=${s.g}${s.unusable ? " unusable" : ""}`;
 }
 
-/** What is wrong with a segment that should be flat 32-bit code or data; empty when right. */
-function flatProblems(s: SegmentState, kind: "code" | "data"): string[] {
+/**
+ * What is wrong with a segment that should be flat 32-bit code or data; empty when right.
+ * Only what the text names is judged (pvh.pandoc lines 23-27): the kind, 32-bit, base 0 and
+ * the effective limit. The selector, the accessed bit, conforming, AVL, G (the limit is
+ * judged as it takes effect) and the DPL (pvh.interop.cpl0) are left open by the text.
+ */
+function flatProblems(s: SegmentState, kind: "code" | "data", efer: number): string[] {
   const p: string[] = [];
   if (s.unusable) p.push("unusable (null)");
   if (!s.present) p.push("not present");
@@ -22,7 +29,9 @@ function flatProblems(s: SegmentState, kind: "code" | "data"): string[] {
   if (kind === "code") {
     if (!(s.type & 8)) p.push("not a code segment");
     else if (!(s.type & 2)) p.push("not readable");
-    if (s.l) p.push("64-bit (L=1)");
+    // Outside IA-32e mode the CPU ignores L (the SDM's segment descriptor, bit 21): the
+    // segment is 32-bit by D alone. The text leaves EFER open, so LMA decides, not LME.
+    if (s.l && efer & EFER_LMA) p.push("64-bit (L=1 with EFER.LMA set)");
   } else {
     if (s.type & 8) p.push("not a data segment");
     else {
@@ -43,7 +52,7 @@ function segmentCheck(name: Exclude<SegmentName, "tr" | "ldtr" | "fs" | "gs">, k
     requirement,
     run: ({ obs }) => {
       const s = obs.cpu!.segments[name];
-      const problems = flatProblems(s, kind);
+      const problems = flatProblems(s, kind, obs.cpu!.efer);
       return problems.length === 0
         ? pass(requirement)
         : fail(requirement, `${name}-not-flat`, `${name.toUpperCase()} is ${problems.join(", ")}`, { expected, seen: describe(s) });

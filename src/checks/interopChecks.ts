@@ -27,6 +27,8 @@ export const interopChecks: Check[] = [
   {
     requirement: "pvh.interop.low-tables",
     run: (input) => {
+      // Without a readable start_info, where its tables lie is unknown: no PASS on that.
+      if (!bootData(input.obs).info) return notApplicable("pvh.interop.low-tables", "no readable start_info: where its tables lie is unknown");
       const high = bootDataRanges(input).filter((r) => ["start_info", "memmap", "modlist"].includes(r.what) && r.end > ONE_GIB);
       return high.length === 0
         ? pass("pvh.interop.low-tables")
@@ -36,7 +38,11 @@ export const interopChecks: Check[] = [
   {
     requirement: "pvh.interop.addresses-32bit",
     run: (input) => {
+      const b = bootData(input.obs);
+      if (!b.info) return notApplicable("pvh.interop.addresses-32bit", "no readable start_info: where the command line and module 0 lie is unknown");
       const high = bootDataRanges(input).filter((r) => ["cmdline", "module 0"].includes(r.what) && r.end > FOUR_GIB);
+      // Module 0's address is in the modlist: unreadable, only a command line above 4 GiB can be judged.
+      if (high.length === 0 && b.info.nr_modules > 0 && !b.modlist.readable) return notApplicable("pvh.interop.addresses-32bit", "the modlist is not readable: where module 0 lies is unknown");
       return high.length === 0
         ? pass("pvh.interop.addresses-32bit")
         : fail("pvh.interop.addresses-32bit", "above-4g", `${high.map(showRange).join(", ")} above 4 GiB`, { expected: "below 0x100000000", seen: high.map(showRange).join(", "), address: high[0]!.start });
@@ -56,21 +62,24 @@ export const interopChecks: Check[] = [
     },
   },
   {
-    requirement: "pvh.interop.memmap-sorted",
+    requirement: "pvh.interop.memmap-disjoint",
     run: ({ obs }) => {
-      const m = bootData(obs).memmap.entries;
-      if (m.length === 0) return notApplicable("pvh.interop.memmap-sorted", "no memory map");
-      for (let i = 1; i < m.length; i++) {
-        const prev = m[i - 1]!;
-        const cur = m[i]!;
-        if (cur.addr < prev.addr + prev.size) {
-          return fail("pvh.interop.memmap-sorted", cur.addr < prev.addr ? "memmap-unsorted" : "memmap-overlap", `entry ${i} at ${hex(cur.addr)} ${cur.addr < prev.addr ? "comes before" : "overlaps"} entry ${i - 1} (${hex(prev.addr)}+${hex(prev.size)})`, {
-            expected: "ascending, disjoint entries",
-            seen: `${hex(prev.addr)}+${hex(prev.size)} then ${hex(cur.addr)}+${hex(cur.size)}`,
+      const b = bootData(obs);
+      if (!b.memmap.readable || b.memmap.entries.length === 0) return notApplicable("pvh.interop.memmap-disjoint", "no memory map");
+      // The order is not judged (no guest relies on it); empty entries overlap nothing.
+      const m = b.memmap.entries.map((e, i) => ({ e, i })).filter((x) => x.e.size > 0n).sort((x, y) => (x.e.addr < y.e.addr ? -1 : x.e.addr > y.e.addr ? 1 : x.i - y.i));
+      for (let k = 1; k < m.length; k++) {
+        const prev = m[k - 1]!;
+        const cur = m[k]!;
+        if (cur.e.addr < prev.e.addr + prev.e.size) {
+          return fail("pvh.interop.memmap-disjoint", "memmap-overlap", `entries ${prev.i} (${hex(prev.e.addr)}+${hex(prev.e.size)}) and ${cur.i} (${hex(cur.e.addr)}+${hex(cur.e.size)}) overlap`, {
+            expected: "disjoint entries",
+            seen: `${hex(prev.e.addr)}-${hex(prev.e.addr + prev.e.size)} type ${prev.e.type}, ${hex(cur.e.addr)}-${hex(cur.e.addr + cur.e.size)} type ${cur.e.type}`,
+            address: Number(cur.e.addr),
           });
         }
       }
-      return pass("pvh.interop.memmap-sorted");
+      return pass("pvh.interop.memmap-disjoint");
     },
   },
   {
@@ -80,6 +89,9 @@ export const interopChecks: Check[] = [
       if (m.length === 0) return notApplicable("pvh.interop.boot-data-reserved", "no memory map to mark boot data in");
       const ram = m.filter((e) => e.type === TYPE_RAM).map((e) => ({ s: Number(e.addr), t: Number(e.addr + e.size) }));
       const exposed = bootDataRanges(input).filter((r) => r.end > r.start && ram.some((e) => r.start < e.t && e.s < r.end));
+      // Where the modules lie is in the modlist: unreadable, they cannot be judged, so no PASS.
+      const info = bootData(input.obs).info;
+      if (exposed.length === 0 && info && info.nr_modules > 0 && !bootData(input.obs).modlist.readable) return notApplicable("pvh.interop.boot-data-reserved", "the modlist is not readable: where the modules lie is unknown");
       return exposed.length === 0
         ? pass("pvh.interop.boot-data-reserved")
         : fail("pvh.interop.boot-data-reserved", "boot-data-in-ram", `${exposed.map((r) => r.what).join(", ")} lie in memory the map reports as RAM`, { expected: "boot data outside RAM entries", seen: exposed.map(showRange).join(", "), address: exposed[0]!.start });

@@ -1,4 +1,4 @@
-import { MemoryMiss } from "../capture/MemoryMiss.js";
+import { MemoryMiss } from "../model/MemoryMiss.js";
 import type { BootCase } from "../model/BootCase.js";
 import type { Observation } from "../model/Observation.js";
 import type { Verdict } from "../model/Verdict.js";

@@ -14,6 +14,7 @@ const commands: Record<string, Command> = {
   "check-image": { summary: "check kernel images (ELF or bzImage) for valid PVH notes", load: async () => (await import("./checkImageCommand.js")).checkImageCommand },
   merge: { summary: "join the results.json files of a sharded run into one", load: async () => (await import("./mergeCommand.js")).mergeCommand },
   gate: { summary: "compare results.json with known-deviation files; exit 1 on anything new", load: async () => (await import("./gateCommand.js")).gateCommand },
+  compare: { summary: "compare results.json of releases: fixed, regressed, still failing; exit 1 on a regression", load: async () => (await import("./compareCommand.js")).compareCommand },
   "update-expectations": { summary: "write a known-deviation file from a results.json", load: async () => (await import("./updateExpectationsCommand.js")).updateExpectationsCommand },
   requirements: { summary: "list the requirement catalogue", load: async () => (await import("./requirementsCommand.js")).requirementsCommand },
 };

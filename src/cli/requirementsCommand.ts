@@ -32,6 +32,8 @@ export async function requirementsCommand(args: string[], io: Io): Promise<numbe
     return EXIT.ok;
   }
   const w = Math.max(...reqs.map((r) => r.id.length));
-  for (const r of reqs) io.stdout.write(`${r.id.padEnd(w)}  ${r.level.padEnd(7)} ${r.side.padEnd(6)} ${r.statement}\n`);
+  // A withdrawn requirement keeps its id and its line, marked; one no check judges says so.
+  const mark = (r: (typeof reqs)[number]): string => (r.status === "withdrawn" ? " [withdrawn]" : r.unchecked !== undefined ? " [no check]" : "");
+  for (const r of reqs) io.stdout.write(`${r.id.padEnd(w)}  ${r.level.padEnd(7)} ${r.side.padEnd(6)} ${r.statement}${mark(r)}\n`);
   return EXIT.ok;
 }

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Adapter } from "../../adapters/Adapter.js";
 import { adapters, findAdapter } from "../../adapters/registry.js";
-import { isXenRelease } from "../../adapters/xen/xenImage.js";
+import { adapterArgsGiven, adapterOptionsHelp, configurationFor, declaredOptions, facetFiltering, glueDashValues, parserOptions, unknownFacetValues, variantsByFacets } from "./adapterOptions.js";
 import { packageRoot } from "../_internals/packageRoot.js";
 import type { Results } from "../results/Results.js";
 import { summarizeDivergences } from "../differential/summarizeDivergences.js";
@@ -25,7 +25,42 @@ import { writeReports } from "./writeReports.js";
 import { boundaryExamples } from "../../generators/examples.js";
 import { BAD_STATUSES } from "../model/Verdict.js";
 
-const HELP = `usage: pvh-conformance run [options]
+/** run's own options; an adapter's options (adapters/<id>) are added to them. */
+const GENERIC_OPTIONS = {
+  adapter: { type: "string", multiple: true },
+  variant: { type: "string", multiple: true },
+  "boot-timeout": { type: "string" },
+  cases: { type: "string" },
+  seed: { type: "string" },
+  case: { type: "string", multiple: true },
+  shard: { type: "string" },
+  "skip-examples": { type: "boolean" },
+  "skip-differential": { type: "boolean" },
+  "skip-allure": { type: "boolean" },
+  kernel: { type: "string" },
+  append: { type: "string" },
+  initrd: { type: "string" },
+  memory: { type: "string" },
+  out: { type: "string" },
+  expectations: { type: "string", multiple: true },
+  jobs: { type: "string" },
+  shrink: { type: "string" },
+  list: { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const DECLARED = declaredOptions(adapters, new Set(Object.keys(GENERIC_OPTIONS)));
+const perAdapter = (f: (a: Adapter) => string | undefined): string =>
+  adapters
+    .map((a) => [a.id, f(a)] as const)
+    .filter(([, v]) => v !== undefined)
+    .map(([id, v]) => `${id} ${v}`)
+    .join(", ");
+const CASE_DEFAULTS = perAdapter((a) => String(a.cost?.runCases ?? 100));
+const BOOT_TIMEOUT_DEFAULTS = perAdapter((a) => (a.cost && a.cost.timeoutSeconds > 0 ? `${a.cost.timeoutSeconds}` : undefined));
+
+const HELP = (): string => `usage: pvh-conformance run [options]
 
 Generates boot cases, boots each through the selected loaders, checks every
 requirement of the catalogue, prints a summary per requirement and writes
@@ -36,19 +71,9 @@ options:
                       adapter that reports itself available); repeatable
   --variant V[,V]     variants to run (default: each adapter's default variants;
                       "all" for every variant)
-  --machine M[,M]     QEMU machine types to run: pc, q35, microvm (default: all)
-  --accel A[,A]       QEMU accelerators: tcg (default), kvm (only where a KVM
-                      guest actually starts)
-  --qemu PATH         the qemu-system-x86_64 to test (default: from PATH)
-  --qemu-arg ARG      append ARG to every QEMU command line; repeatable, e.g.
-                      --qemu-arg -L --qemu-arg /path/to/firmware
-  --xen R|PATH        the Xen hypervisor to test: a Debian build by release, 4.20
-                      (the default, from trixie; relocates PHYS32_RELOC kernels)
-                      or 4.17 (bookworm), fetched with apt-get download into the
-                      cache and unpacked, never installed; or the path of a
-                      hypervisor image (gunzipped ELF)
-  --boot-timeout S    seconds a VMM may take to reach the entry (default 20)
-  --cases N           cases per variant (default 100; 20 for Xen, whose boots take seconds)
+  --boot-timeout S    seconds one boot may take before it is a TIMEOUT (default:
+                      the adapter's, ${BOOT_TIMEOUT_DEFAULTS})
+  --cases N           cases per variant (default: the adapter's, ${CASE_DEFAULTS})
   --seed S            run seed (default: random, or 1 when CI=true); printed,
                       and a failing case replays from it
   --case I[,I]        only these case indexes of the seed (replay); a boundary
@@ -71,7 +96,8 @@ options:
   --expectations FILE known deviations (expectations/<adapter>-<version>.yaml);
                       repeatable. Then the exit status counts only unexpected
                       results, and what changed is printed
-  --jobs N            boots in flight at once (default: the adapter's choice)
+  --jobs N            boots in flight at once; variants run one after another
+                      (default: the number of CPUs, ${availableParallelism()} here)
   --shrink N          shrink the first case of up to N failure groups (requirement
                       and status) to a minimal one, written to
                       DIR/repro/<case-id>/shrunk/ (default 3; 0 to skip)
@@ -79,6 +105,8 @@ options:
   -q, --quiet         no progress lines
   -h, --help          show this help
 
+adapter options (each read by the adapters named in brackets):
+${adapterOptionsHelp(DECLARED)}
 exit status: 0 when no record is FAIL, ERROR, CRASH or TIMEOUT; 1 otherwise;
 2 on a usage error or an adapter that is not available
 `;
@@ -86,8 +114,8 @@ exit status: 0 when no record is FAIL, ERROR, CRASH or TIMEOUT; 1 otherwise;
 const STATUSES = ["PASS", "FAIL", "ERROR", "CRASH", "TIMEOUT", "SKIP"] as const;
 /** Most bytes of reproducers one run writes (large modules add up over thousands of failing cases). */
 const REPRO_BUDGET = 256 << 20;
-/** Default cases per variant for adapters whose boots take seconds. */
-const SLOW_ADAPTER_CASES: Record<string, number> = { xen: 20 };
+/** Cases per variant for an adapter that declares no cost. */
+const DEFAULT_CASES = 100;
 
 function list(values: (string | undefined)[] | undefined): string[] {
   return (values ?? []).flatMap((v) => (v ?? "").split(",")).map((s) => s.trim()).filter(Boolean);
@@ -111,14 +139,7 @@ function suiteVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
 }
 
-interface VariantFilter {
-  variants: string[];
-  machines: string[];
-  accels: string[];
-}
-
-async function selectAdapters(ids: string[], filter: VariantFilter, io: Io): Promise<Selection[]> {
-  const variantArg = filter.variants;
+async function selectAdapters(ids: string[], variantArg: string[], values: Readonly<Record<string, string | string[] | boolean | undefined>>, io: Io): Promise<Selection[]> {
   let chosen: Adapter[];
   if (ids.length === 0) {
     chosen = [];
@@ -141,15 +162,13 @@ async function selectAdapters(ids: string[], filter: VariantFilter, io: Io): Pro
   const out: Selection[] = [];
   for (const adapter of chosen) {
     const known = adapter.variants.map((v) => v.id);
-    const machineStyle = known.every((v) => /^[a-z0-9]+-[a-z0-9]+$/.test(v));
-    const filtering = machineStyle && (filter.machines.length > 0 || filter.accels.length > 0);
+    // --machine, --accel and the like: options an adapter declares over its variants' facets.
+    const filtering = facetFiltering(adapter, values);
     let variants = variantArg.includes("all") ? known : variantArg.filter((v) => known.includes(v));
     if (variantArg.length === 0) variants = filtering ? known : adapter.variants.filter((v) => v.default).map((v) => v.id);
     if (filtering) {
-      variants = variants.filter((v) => {
-        const [m, a] = v.split("-");
-        return (filter.machines.length === 0 || filter.machines.includes(m!)) && (filter.accels.length === 0 ? a === "tcg" : filter.accels.includes(a!));
-      });
+      const kept = new Set(variantsByFacets(adapter, adapter.variants, values).map((v) => v.id));
+      variants = variants.filter((v) => kept.has(v));
     }
     const unknown = variantArg.filter((v) => v !== "all" && !adapters.some((a) => a.variants.some((x) => x.id === v)));
     if (unknown.length) throw new UsageError(`unknown variant ${unknown.join(", ")}`);
@@ -215,15 +234,10 @@ function divergenceSummary(results: Results): string[] {
   return lines;
 }
 
-/** `--qemu-arg -L` is the natural spelling, but parseArgs reads "-L" as an option: glue the pair. */
-function glueValues(args: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === "--qemu-arg" && i + 1 < args.length) out.push(`--qemu-arg=${args[++i]}`);
-    else out.push(args[i]!);
-  }
-  return out;
-}
+const adapterOf = (selections: Selection[], id: string): { adapter?: Adapter; replayArgs?: string[] } => {
+  const s = selections.find((x) => x.adapter.id === id);
+  return s ? { adapter: s.adapter, ...(s.replayArgs ? { replayArgs: s.replayArgs } : {}) } : {};
+};
 
 /**
  * Shrink the first failing case of each failure group (unexpected ones first, when
@@ -256,47 +270,20 @@ async function shrinkFailures(results: Results, selections: Selection[], seed: n
     const bad = judge(shrunk.bootCase, shrunk.obs)
       .filter((v) => v.requirement === r.requirement)
       .map((v) => ({ requirement: v.requirement, adapter: r.adapter, variant: r.variant, caseId: original.id, status: v.status, code: v.code, message: v.message }));
-    writeReproducer(join(reproDir, original.id), { bootCase: { ...shrunk.bootCase, id: "shrunk" }, obs: shrunk.obs, bad, seed });
+    writeReproducer(join(reproDir, original.id), { bootCase: { ...shrunk.bootCase, id: "shrunk" }, obs: shrunk.obs, bad, seed, ...adapterOf(selections, r.adapter) });
     if (!quiet) io.stderr.write(`  ${describeCase(shrunk.bootCase)} (${shrunk.evaluations} boots) -> ${join(reproDir, original.id, "shrunk")}\n`);
   }
 }
 
 export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
-  const args = glueValues(rawArgs);
+  const args = glueDashValues(rawArgs, DECLARED);
   const { values } = parseArgs({
     args,
-    options: {
-      adapter: { type: "string", multiple: true },
-      variant: { type: "string", multiple: true },
-      machine: { type: "string", multiple: true },
-      accel: { type: "string", multiple: true },
-      qemu: { type: "string" },
-      xen: { type: "string" },
-      "qemu-arg": { type: "string", multiple: true },
-      "boot-timeout": { type: "string" },
-      cases: { type: "string" },
-      seed: { type: "string" },
-      case: { type: "string", multiple: true },
-      shard: { type: "string" },
-      "skip-examples": { type: "boolean" },
-      "skip-differential": { type: "boolean" },
-      "skip-allure": { type: "boolean" },
-      kernel: { type: "string" },
-      append: { type: "string" },
-      initrd: { type: "string" },
-      memory: { type: "string" },
-      out: { type: "string" },
-      expectations: { type: "string", multiple: true },
-      jobs: { type: "string" },
-      shrink: { type: "string" },
-      list: { type: "boolean" },
-      quiet: { type: "boolean", short: "q" },
-      help: { type: "boolean", short: "h" },
-    },
+    options: { ...GENERIC_OPTIONS, ...parserOptions(DECLARED) },
     strict: true,
   });
   if (values.help) {
-    io.stdout.write(HELP);
+    io.stdout.write(HELP());
     return EXIT.ok;
   }
   if (values.list) {
@@ -326,13 +313,14 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
   }
   const jobs = values.jobs !== undefined ? positiveInt(values.jobs, "--jobs", 1) : undefined;
   const bootTimeout = values["boot-timeout"] !== undefined ? positiveInt(values["boot-timeout"], "--boot-timeout", 20) : undefined;
+  const unknownFacets = unknownFacetValues(adapters, values);
+  if (unknownFacets.length) throw new UsageError(`no variant has ${unknownFacets.join("; ")}`);
   for (const a of adapters) {
-    a.configure?.({
-      ...(values.qemu ? { qemu: resolve(values.qemu) } : {}),
-      ...(values.xen ? { xen: isXenRelease(values.xen) ? values.xen : resolve(values.xen) } : {}),
-      ...(values["qemu-arg"] ? { qemuArgs: values["qemu-arg"] } : {}),
-      ...(bootTimeout ? { bootTimeoutMs: bootTimeout * 1000 } : {}),
-    });
+    try {
+      a.configure?.({ ...configurationFor(a, values), ...(bootTimeout ? { bootTimeoutMs: bootTimeout * 1000 } : {}) });
+    } catch (err) {
+      throw new UsageError(`${a.id}: ${(err as Error).message}`);
+    }
   }
   const expectationFiles = (values.expectations ?? []).map((f) => {
     try {
@@ -341,9 +329,13 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
       throw new UsageError((err as Error).message);
     }
   });
-  const selections = await selectAdapters(list(values.adapter), { variants: list(values.variant), machines: list(values.machine), accels: list(values.accel) }, io);
-  // Without --cases, each adapter gets a count its boot time allows.
-  if (values.cases === undefined) for (const s of selections) if (SLOW_ADAPTER_CASES[s.adapter.id] !== undefined) s.cases = SLOW_ADAPTER_CASES[s.adapter.id]!;
+  const selections = await selectAdapters(list(values.adapter), list(values.variant), values, io);
+  for (const s of selections) {
+    const given = adapterArgsGiven(s.adapter, values);
+    if (given.length) s.replayArgs = given;
+  }
+  // Without --cases, each adapter gets the count its boot time allows.
+  if (values.cases === undefined) for (const s of selections) s.cases = s.adapter.cost?.runCases ?? DEFAULT_CASES;
   if (selections.length === 0) throw new UsageError("no adapter variant is available to run");
 
   io.stderr.write(`pvh-conformance run: seed ${seed}, ${values.kernel ? `the kernel ${values.kernel}` : values.case ? `case(s) ${caseArgs.join(",")}` : `${cases} cases${examples === true ? " and the boundary examples" : ""}`} per variant on ${selections.map((s) => `${s.adapter.id} (${s.variants.join(", ")})`).join("; ")}\n`);
@@ -399,10 +391,10 @@ export async function runCommand(rawArgs: string[], io: Io): Promise<number> {
     command: ["pvh-conformance", "run", ...rawArgs],
     onProgress,
     onBadCase: (c, obs, bad) => {
-      if (reproBytes < REPRO_BUDGET) reproBytes += writeReproducer(join(out, "repro"), { bootCase: c, obs, bad, seed });
+      if (reproBytes < REPRO_BUDGET) reproBytes += writeReproducer(join(out, "repro"), { bootCase: c, obs, bad, seed, ...adapterOf(selections, obs.adapter) });
       else reproSkipped++;
       if (badCases.length < 10) {
-        badCases.push(`  ${c.id} [${bad[0]!.adapter}/${bad[0]!.variant}] ${bad.map((b) => `${b.status} ${b.requirement}`).slice(0, 3).join(", ")}${bad.length > 3 ? ", ..." : ""}\n    replay: ${replayCommand(bad[0]!.adapter, bad[0]!.variant, seed, c)}\n`);
+        badCases.push(`  ${c.id} [${bad[0]!.adapter}/${bad[0]!.variant}] ${bad.map((b) => `${b.status} ${b.requirement}`).slice(0, 3).join(", ")}${bad.length > 3 ? ", ..." : ""}\n    replay: ${replayCommand(bad[0]!.adapter, bad[0]!.variant, seed, c, adapterOf(selections, bad[0]!.adapter).replayArgs)}\n`);
       }
     },
   });

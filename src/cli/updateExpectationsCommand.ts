@@ -1,4 +1,6 @@
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { carryAnnotations } from "../expectations/carryAnnotations.js";
 import { deriveExpectations, mergeExpectations } from "../expectations/deriveExpectations.js";
 import { readExpectations, writeExpectations } from "../expectations/expectationsIo.js";
 import { readResults } from "../results/readResults.js";
@@ -9,6 +11,9 @@ const HELP = `usage: pvh-conformance update-expectations --results FILE --adapte
 Writes the known-deviation file that makes this results file pass the gate: one
 entry per deviation seen, with the case tags that narrow it, the statuses allowed,
 and a reason naming the evidence (counts, the loader's message, example cases).
+When FILE exists, an entry's "note" and "link" (a person's explanation and a bug
+link, written into the file) are kept on the entry that continues it; one that no
+longer has a counterpart is named on stderr.
 
   --merge   keep the entries of FILE (--out) for variants this results file did not
             run, and replace those of the variants it ran (e.g. add KVM variants to
@@ -30,8 +35,12 @@ export async function updateExpectationsCommand(args: string[], io: Io): Promise
     const results = readResults(values.results);
     const fresh = deriveExpectations(results, values.adapter);
     const ran = results.run.adapters.find((a) => a.id === values.adapter)!.variants;
-    const e = values.merge ? mergeExpectations(readExpectations(values.out), fresh, ran) : fresh;
+    const previous = existsSync(values.out) ? readExpectations(values.out) : undefined;
+    if (values.merge && !previous) throw new Error(`--merge: ${values.out} does not exist yet`);
+    // Notes and bug links written into the file being replaced move to the entries that continue theirs.
+    const { file: e, dropped } = carryAnnotations(values.merge ? mergeExpectations(previous!, fresh, ran) : fresh, previous);
     writeExpectations(values.out, e);
+    for (const d of dropped) io.stderr.write(`note: the deviation ${d.requirement} on ${d.variants.join(",")}${d.when.length ? ` when ${d.when.join(",")}` : ""} is no longer seen; its ${[d.note !== undefined ? `note (${JSON.stringify(d.note)})` : "", d.link ? `link ${d.link}` : ""].filter(Boolean).join(" and ")} went with it\n`);
     io.stdout.write(`wrote ${values.out}: ${e.expectations.length} expectation(s) for ${e.adapter} (${e.version})\n`);
     return EXIT.ok;
   } catch (err) {

@@ -12,7 +12,9 @@ export const Expectation = z
     variants: z.array(z.string()).min(1),
     when: z.array(z.string()).describe("case tags that must all be present (empty: every case)"),
     allow: z.array(Status).min(1).describe("statuses the covered records may have"),
-    reason: z.string().describe("what was seen, with the evidence: counts, a loader message, example cases"),
+    reason: z.string().describe("what was seen, with the evidence: counts, a loader message, example cases (rewritten on every regeneration)"),
+    note: z.string().optional().describe("a person's explanation of the deviation; update-expectations keeps it when it regenerates the entry"),
+    link: z.string().optional().describe("a bug report or mailing-list thread about the deviation; kept across regeneration like note"),
   })
   .strict();
 export type Expectation = z.infer<typeof Expectation>;

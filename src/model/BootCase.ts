@@ -57,6 +57,8 @@ export const BootCaseData = z
     modules: z.array(ModuleCase),
     /** Which start_info version the loader is asked for, where it has a choice. */
     startInfoVersion: z.union([z.literal(0), z.literal(1)]).optional(),
+    /** A user's own files (run --kernel, --initrd): what a replay names instead of a seed. */
+    userFiles: z.object({ kernel: z.string(), initrd: z.string().optional() }).strict().optional(),
   })
   .strict();
 export type BootCaseData = z.infer<typeof BootCaseData>;

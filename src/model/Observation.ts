@@ -17,6 +17,12 @@ export interface Observation {
   log?: string;
   /** The exact command line that ran, for reproducers (absent for in-process loaders). */
   command?: string[];
+  /**
+   * The adapter's temporary folder that command's files were in (gone once the boot
+   * ended): a reproducer points the command at its own copies instead. It holds the
+   * kernel as kernel.elf and module i as module<i>.bin, the names a reproducer uses.
+   */
+  workDir?: string;
   /** Present when outcome is "entered". */
   cpu?: CpuState;
   /** Present when outcome is "entered". */

@@ -23,8 +23,6 @@ export interface Mutant {
 }
 
 const PAGE = 0x1000;
-/** SIF_MOD_START_PFN (xen.h): meaningful to PV guests only. */
-const SIF_MOD_START_PFN = 1 << 3;
 /** Room needed above 4 GiB for a table or string a mutant moves into high RAM. */
 const HIGH_ROOM = ONE_MIB;
 
@@ -101,9 +99,9 @@ export const mutants: readonly Mutant[] = [
     applies: valid,
   },
   {
-    id: "flags-pv-only", breaks: "pvh.start-info.flags",
-    description: "sets SIF_MOD_START_PFN, a PV-only flag",
-    faults: { startInfo: (si) => void (si.flags |= SIF_MOD_START_PFN) },
+    id: "flags-undefined", breaks: "pvh.start-info.flags",
+    description: "sets flag bit 16, which xen.h defines no SIF flag for",
+    faults: { startInfo: (si) => void (si.flags |= 1 << 16) },
     applies: valid,
   },
   {
@@ -535,13 +533,7 @@ export const mutants: readonly Mutant[] = [
     applies: valid,
   },
   {
-    id: "memmap-unsorted", breaks: "pvh.interop.memmap-sorted",
-    description: "swaps the memory map's first two entries",
-    faults: { memmap: (m) => [m[1]!, m[0]!, ...m.slice(2)] },
-    applies: valid,
-  },
-  {
-    id: "memmap-overlap", breaks: "pvh.interop.memmap-sorted",
+    id: "memmap-overlap", breaks: "pvh.interop.memmap-disjoint",
     description: "grows the legacy reserved entry a page into the RAM above 1 MiB",
     faults: { memmap: (m) => patchEntry(m, (e) => e.addr === BigInt(LEGACY_START), { size: BigInt(ONE_MIB - LEGACY_START + PAGE) }) },
     applies: valid,

@@ -45,6 +45,7 @@ export const CaseRecord = z
     malformed: z.string().nullable(),
     message: z.string().nullable(),
     command: z.array(z.string()).nullable(),
+    replayCommand: z.string().optional().describe("the pvh-conformance command that runs this case again, as one shell line"),
     summary: z.string().describe("what the case holds, in a line"),
     tags: z.array(z.string()).describe("facts of the case that expectations can name"),
     divergences: z

@@ -1,4 +1,4 @@
-import { sortCanonically } from "../runner/runSuite.js";
+import { sortCanonically } from "./sortCanonically.js";
 import type { Results } from "./Results.js";
 
 /**

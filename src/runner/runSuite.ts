@@ -1,3 +1,5 @@
+import { replayCommand } from "./replayCommand.js";
+import { sortCanonically } from "../results/sortCanonically.js";
 import { hostname } from "node:os";
 import { availableParallelism } from "node:os";
 import type { Adapter } from "../../adapters/Adapter.js";
@@ -18,6 +20,8 @@ export interface Selection {
   variants: string[];
   /** Cases per variant for this adapter, when it differs from the run's. */
   cases?: number;
+  /** The adapter's own options as given (--qemu PATH, --vmm FILE): a replay command repeats them. */
+  replayArgs?: string[];
 }
 
 export interface Progress {
@@ -88,7 +92,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
   const inShard = (i: number): boolean => !opts.shard || i % opts.shard.count === opts.shard.index - 1;
   const indexes = all.filter(inShard);
 
-  for (const { adapter, variants, cases: ownCount } of opts.selections) {
+  for (const { adapter, variants, cases: ownCount, replayArgs } of opts.selections) {
     const info = await adapter.runInfo();
     adapters.push({ id: adapter.id, variants, version: info.version, binary: info.binary, ...(info.details ? { details: info.details } : {}) });
     const own = ownCount !== undefined && !opts.only && !opts.fixedCases ? Array.from({ length: ownCount }, (_, i) => i).filter(inShard) : indexes;
@@ -144,6 +148,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
             malformed: bc.kernel.malformed,
             message: o.message ?? null,
             command: o.command ?? null,
+            replayCommand: replayCommand(adapter.id, variant, opts.seed, bc, replayArgs),
             summary: describeCase(bc),
             tags: caseTags(bc),
             ...differential,
@@ -180,26 +185,3 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
   };
 }
 
-/**
- * Cases and records in one order whatever the pool's timing: adapter and variant as
- * selected, then case index, then requirement as in the catalogue. So a sharded run
- * merged equals an unsharded one.
- */
-export function sortCanonically(cases: CaseRecord[], records: ResultRecord[], order: { id: string; variants: string[] }[]): void {
-  const variantRank = new Map<string, number>();
-  order.forEach((s, i) => s.variants.forEach((v, j) => variantRank.set(`${s.id}/${v}`, i * 100 + j)));
-  const reqRank = new Map(loadSpec().requirements.requirements.map((r, i) => [r.id, i]));
-  // Generated cases by index, then the examples in their own order.
-  const rank = (c: CaseRecord): number => (c.replay.example !== undefined ? 1e9 + c.replay.index : c.replay.index);
-  const caseIndex = new Map(cases.map((c) => [`${c.adapter}/${c.variant}/${c.caseId}`, rank(c)]));
-  const vr = (a: string, v: string): number => variantRank.get(`${a}/${v}`) ?? 0;
-  cases.sort((a, b) => vr(a.adapter, a.variant) - vr(b.adapter, b.variant) || a.adapter.localeCompare(b.adapter) || a.variant.localeCompare(b.variant) || rank(a) - rank(b));
-  records.sort(
-    (a, b) =>
-      vr(a.adapter, a.variant) - vr(b.adapter, b.variant) ||
-      a.adapter.localeCompare(b.adapter) ||
-      a.variant.localeCompare(b.variant) ||
-      (caseIndex.get(`${a.adapter}/${a.variant}/${a.caseId}`) ?? 0) - (caseIndex.get(`${b.adapter}/${b.variant}/${b.caseId}`) ?? 0) ||
-      (reqRank.get(a.requirement) ?? 0) - (reqRank.get(b.requirement) ?? 0),
-  );
-}

@@ -57,5 +57,6 @@ export async function userKernelCase(o: UserKernelOptions): Promise<BootCase> {
     cmdline: o.cmdline,
     modules: moduleData.map((d) => ({ size: d.length, seed: 0, crc32: crc32(d), cmdline: null })),
     moduleData,
+    userFiles: { kernel: o.kernel, ...(o.initrd ? { initrd: o.initrd } : {}) },
   };
 }

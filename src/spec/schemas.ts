@@ -12,6 +12,33 @@ export const RequirementId = z
   .string()
   .regex(/^pvh(\.[a-z0-9]+(-[a-z0-9]+)*)+$/, "a lowercase dotted id such as pvh.cpu.tr");
 
+/** How a document is cited: which anchor form names a place in it. */
+export const AnchorKind = z.enum(["lines", "symbols", "sections", "headings"]);
+export type AnchorKind = z.infer<typeof AnchorKind>;
+
+/** The anchor forms, by kind: a line range of the pinned file, a name it defines, a numbered section, a heading's slug. */
+export const ANCHOR_FORMS: Record<AnchorKind, RegExp> = {
+  lines: /^L[1-9][0-9]*(-L[1-9][0-9]*)?$/,
+  symbols: /^[A-Za-z_][A-Za-z0-9_]*$/,
+  sections: /^[0-9]+(\.[0-9]+)*$/,
+  headings: /^[a-z0-9]+(-[a-z0-9]+)*$/,
+};
+
+export const SourceDocument = z
+  .object({
+    title: z.string().min(3),
+    where: z.string().min(2).describe("the repository (owner/name) the file was read from, or the publisher of a specification"),
+    path: z.string().min(1).optional().describe("the file inside the repository"),
+    revision: z
+      .string()
+      .regex(/^(commit:[0-9a-f]{7,40}|tag:[A-Za-z0-9._+-]+|edition:[^\s].*)$/, "commit:<id>, tag:<name> or edition:<name>")
+      .describe("the pinned revision every anchor into this document refers to"),
+    anchors: AnchorKind.describe("the anchor form a source into this document uses"),
+    note: z.string().optional().describe("how the revision was read, or what else pins it"),
+  })
+  .strict();
+export type SourceDocument = z.infer<typeof SourceDocument>;
+
 export const Requirement = z
   .object({
     id: RequirementId,
@@ -19,19 +46,50 @@ export const Requirement = z
     side: z.enum(["loader", "kernel"]).describe("which side of the ABI the requirement binds"),
     status: z.enum(["active", "withdrawn"]).describe("withdrawn requirements keep their id forever"),
     statement: z.string().min(10).describe("one line, present tense"),
-    source: z.string().regex(/^[a-z0-9._-]+#[a-zA-Z0-9_.-]+$/, "document#anchor").describe("a key of the catalogue's sources, then #anchor"),
+    source: z.string().regex(/^[a-z0-9._-]+#[A-Za-z0-9_.-]+$/, "document#anchor").describe("a key of the catalogue's documents, then #anchor in that document's anchor form"),
+    unchecked: z.string().min(10).optional().describe("why no check judges it (the state it names cannot be observed); a requirement with no check says so here"),
     note: z.string().optional(),
   })
   .strict();
 export type Requirement = z.infer<typeof Requirement>;
 
+/**
+ * What is wrong with the requirements' sources: each names a document of the table
+ * and an anchor of that document's form (a line range ascending). Empty when right.
+ */
+export function sourceProblems(cat: { documents: Record<string, SourceDocument>; requirements: readonly Pick<Requirement, "id" | "source">[] }): string[] {
+  const out: string[] = [];
+  for (const r of cat.requirements) {
+    const hash = r.source.indexOf("#");
+    const doc = hash < 0 ? r.source : r.source.slice(0, hash);
+    const anchor = hash < 0 ? "" : r.source.slice(hash + 1);
+    const d = Object.hasOwn(cat.documents, doc) ? cat.documents[doc] : undefined;
+    if (!d) {
+      out.push(`${r.id}: source ${r.source} names no document of the table`);
+      continue;
+    }
+    if (!ANCHOR_FORMS[d.anchors].test(anchor)) {
+      out.push(`${r.id}: anchor "${anchor}" is not of the form ${d.anchors} that ${doc} is cited by`);
+      continue;
+    }
+    if (d.anchors === "lines") {
+      const [a, b] = anchor.split("-").map((x) => Number(x.slice(1)));
+      if (b !== undefined && b < a!) out.push(`${r.id}: line range ${anchor} runs backwards`);
+    }
+  }
+  return out;
+}
+
 export const RequirementCatalogue = z
   .object({
     $schema: z.string().optional(),
-    sources: z.record(z.string(), z.string()),
+    documents: z.record(z.string().regex(/^[a-z0-9._-]+$/), SourceDocument).describe("every text a source points into, each pinned once"),
     requirements: z.array(Requirement).min(1),
   })
-  .strict();
+  .strict()
+  .superRefine((cat, ctx) => {
+    for (const message of sourceProblems(cat)) ctx.addIssue({ code: "custom", message, path: ["requirements"] });
+  });
 export type RequirementCatalogue = z.infer<typeof RequirementCatalogue>;
 
 export const FieldType = z.enum(["u8", "u16", "u32", "u64", "bytes"]);

@@ -17,11 +17,10 @@ export interface SuiteTarget {
 }
 
 export const inCI = process.env["CI"] === "true";
-/** Cases per variant: PVH_CASES for every adapter, else what an adapter's boot time allows in CI. */
-const DEFAULT_CASES: Record<string, number> = { reference: 200, qemu: 200, xen: 20 };
+/** Cases per variant: PVH_CASES for every adapter, else what the adapter's boot time allows in CI (its declared cost). */
 export function caseCountFor(adapter: string): number {
   const given = process.env["PVH_CASES"];
-  if (given === undefined) return DEFAULT_CASES[adapter] ?? 50;
+  if (given === undefined) return findAdapter(adapter)?.cost?.suiteCases ?? 50;
   // Zero cases would make every suite test pass on nothing.
   if (!/^[1-9]\d*$/.test(given)) throw new Error(`PVH_CASES must be a positive integer, not ${JSON.stringify(given)}`);
   return Number(given);

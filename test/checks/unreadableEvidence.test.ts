@@ -130,4 +130,29 @@ describe("checks do not pass on evidence they cannot read", () => {
     const o = load(c, { startInfo: (si) => void (si.memmap_paddr = 0x5000_0000n) });
     expect(status(c, o).get("pvh.interop.low-tables")).toMatch(/^FAIL/);
   });
+
+  it("no readable start_info: where the tables and strings lie is unknown, so the low-address needs are not judged (they passed before the audit of issue 12)", () => {
+    const o = load(c, { cpu: (cpu) => void (cpu.ebx = 0xf000_0000) });
+    const v = status(c, o);
+    expect(v.get("pvh.interop.low-tables")).toBe("SKIP not-applicable");
+    expect(v.get("pvh.interop.addresses-32bit")).toBe("SKIP not-applicable");
+  });
+
+  it("an unreadable modlist: module 0's address is unknown, so addresses-32bit is not judged, unless the command line already fails it", () => {
+    const o = load(c);
+    const at = Number(bootData(o).info!.modlist_paddr);
+    expect(status(c, hide(o, at, at + 32)).get("pvh.interop.addresses-32bit")).toBe("SKIP not-applicable");
+    const high = load(c, { startInfo: (si) => void (si.cmdline_paddr = 0x1_2000_0000n) });
+    expect(status(c, hide(high, at, at + 32)).get("pvh.interop.addresses-32bit")).toMatch(/^FAIL above-4g/);
+  });
+
+  it("an unreadable modlist: whether the modules lie in RAM is unknown, so boot-data-reserved is not judged unless something else already fails it", () => {
+    // The reference loader reserves its boot data; mark the map's RAM over everything to see a FAIL still found.
+    const o = load(c);
+    const at = Number(bootData(o).info!.modlist_paddr);
+    expect(status(c, hide(o, at, at + 32)).get("pvh.interop.boot-data-reserved")).toBe("SKIP not-applicable");
+    const asRam = load(c, { memmap: (m) => m.map((e) => ({ ...e, type: 1 })) });
+    const at2 = Number(bootData(asRam).info!.modlist_paddr);
+    expect(status(c, hide(asRam, at2, at2 + 32)).get("pvh.interop.boot-data-reserved")).toMatch(/^FAIL boot-data-in-ram/);
+  });
 });

@@ -140,6 +140,24 @@ describe("expectations", () => {
     expect(readExpectations(join(dir, "again.yaml")).expectations).toEqual(exp.expectations);
   });
 
+  it("regenerating keeps the note and bug link people gave an entry, and says when one is no longer seen", async () => {
+    const file = join(dir, "annotated.yaml");
+    const annotated = { ...exp, expectations: exp.expectations.map((e) => (e.requirement === "pvh.cpu.tr" ? { ...e, note: "TCG's TR; KVM differs", link: "https://bugs.example/123" } : e)) };
+    writeExpectations(file, annotated);
+    writeResults(join(dir, "again", "results.json"), results(60));
+    let err = "";
+    const io = { stdout: { write: () => true }, stderr: { write: (s: string) => ((err += s), true) } };
+    expect(await main(["update-expectations", "--results", join(dir, "again", "results.json"), "--adapter", "fake", "--out", file], io)).toBe(0);
+    const tr = readExpectations(file).expectations.find((e) => e.requirement === "pvh.cpu.tr")!;
+    expect(tr).toMatchObject({ note: "TCG's TR; KVM differs", link: "https://bugs.example/123" });
+    expect(err).toBe("");
+    // TR fixed: the entry is gone, and so is its note, which the command says.
+    writeResults(join(dir, "fixed", "results.json"), results(60, { trFixed: true }));
+    expect(await main(["update-expectations", "--results", join(dir, "fixed", "results.json"), "--adapter", "fake", "--out", file], io)).toBe(0);
+    expect(readExpectations(file).expectations.some((e) => e.requirement === "pvh.cpu.tr")).toBe(false);
+    expect(err).toMatch(/pvh\.cpu\.tr on v is no longer seen; its note \("TCG's TR; KVM differs"\) and link https:\/\/bugs\.example\/123 went with it/);
+  });
+
   it("refuses a malformed expectations file with the reason", () => {
     const bad = join(dir, "bad.yaml");
     writeExpectations(bad, { ...exp, expectations: [{ ...exp.expectations[0]!, allow: [] }] });

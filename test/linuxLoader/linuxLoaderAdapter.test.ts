@@ -64,7 +64,7 @@ describe("linux-loader adapter: Debian sid's linux-loader 0.14 through this proj
     // What the harness decides is never judged: the CPU state, the memory map, placement.
     for (const [id, why] of UNJUDGEABLE) expect(v.get(id), id).toMatchObject({ status: "SKIP", code: "cannot-observe", message: why });
     const harnessDecided = ["pvh.cpu.ebx", "pvh.cpu.cr0", "pvh.cpu.cr4", "pvh.cpu.cs", "pvh.cpu.ds", "pvh.cpu.es", "pvh.cpu.ss", "pvh.cpu.tr", "pvh.cpu.eflags", "pvh.interop.cpl0",
-      "pvh.memmap.table", "pvh.memmap.types", "pvh.memmap.reserved", "pvh.memmap.ram", "pvh.interop.memmap-sorted", "pvh.interop.boot-data-reserved",
+      "pvh.memmap.table", "pvh.memmap.types", "pvh.memmap.reserved", "pvh.memmap.ram", "pvh.interop.memmap-disjoint", "pvh.interop.boot-data-reserved",
       "pvh.layout.no-overlap", "pvh.start-info.in-ram", "pvh.interop.low-tables", "pvh.interop.version-1", "pvh.interop.rsdp-present"];
     for (const id of harnessDecided) expect(v.get(id)?.code, id).toBe("cannot-observe");
     // Nothing else is skipped for want of sight.

@@ -59,7 +59,8 @@ describe("mutant catalogue", () => {
 
   it("breaks every loader-side must requirement with some mutant", () => {
     const broken = new Set(mutants.map((m) => m.breaks));
-    const unbroken = spec.filter((r) => r.side === "loader" && r.level === "must" && r.status === "active" && !broken.has(r.id)).map((r) => r.id);
+    // A requirement no check judges (unchecked: its state cannot be observed) has no mutant to catch.
+    const unbroken = spec.filter((r) => r.side === "loader" && r.level === "must" && r.status === "active" && r.unchecked === undefined && !broken.has(r.id)).map((r) => r.id);
     expect(unbroken).toEqual([]);
   });
 });

@@ -29,7 +29,7 @@ function disagreements(c: BootCase, obs: Observation): string[] {
   for (const v of verdicts) {
     const want = full.get(v.requirement)!;
     if (probe.unseen.has(v.requirement) && v.status !== "SKIP") out.push(`${v.requirement}: unseen but ${v.status}`);
-    if (v.code === "probe-cannot-see") continue;
+    if (v.code === "cannot-observe") continue;
     if (v.status !== want.status || v.code !== want.code) out.push(`${v.requirement}: probe ${v.status} ${v.code} (${v.message.slice(0, 120)}), full ${want.status} ${want.code} (${want.message.slice(0, 120)})`);
   }
   return out;
@@ -73,7 +73,7 @@ describe("probeObservation: the checks judge the probe's report as they judge th
     const p = probeObservation(parseProbeReport(lines.join("\n")), { adapter: "reference", variant: "v1" });
     expect([...p.unseen.keys()].sort()).toEqual(["pvh.cpu.tr", "pvh.interop.start-info-writable", "pvh.memmap.ram", "pvh.module.content"]);
     const v = new Map(judgeProbe(c, p).map((x) => [x.requirement, x]));
-    expect(v.get("pvh.cpu.tr")).toMatchObject({ status: "SKIP", code: "probe-cannot-see" });
+    expect(v.get("pvh.cpu.tr")).toMatchObject({ status: "SKIP", code: "cannot-observe" });
     expect(v.get("pvh.cpu.tr")!.message).toContain("hidden descriptor cache");
     expect(v.get("pvh.cpu.cs")?.status).toBe("PASS");
   });

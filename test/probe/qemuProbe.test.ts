@@ -61,7 +61,7 @@ function differences(c: BootCase, gdb: Observation, report: ProbeReport, probe: 
   // And so the same verdicts, but for what the probe says it cannot see.
   const full = new Map(judge(c, gdb).map((v) => [v.requirement, v]));
   for (const v of judgeProbe(c, probe)) {
-    if (v.code === "probe-cannot-see") continue;
+    if (v.code === "cannot-observe") continue;
     const w = full.get(v.requirement)!;
     same(`verdict ${v.requirement}`, `${w.status} ${w.code}`, `${v.status} ${v.code}`);
   }

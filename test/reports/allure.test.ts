@@ -161,7 +161,8 @@ describe("writeAllureResults", () => {
     expect(param(t, "adapter")).toBe("qemu");
     expect(param(t, "variant")).toBe("pc-tcg");
     expect(param(t, "cases")).toBe("4");
-    expect(t.links).toEqual([{ name: "pvh.pandoc#tr", url: expect.stringMatching(/^https:\/\/xenbits\.xen\.org\/gitweb\/.*docs\/misc\/pvh\.pandoc/), type: "link" }]);
+    // The link goes to the pinned revision of the text, at the cited lines.
+    expect(t.links).toEqual([{ name: "pvh.pandoc#L29", url: "https://github.com/xen-project/xen/blob/d90bcb5f10995c52d080274d66bfdc362b22598e/docs/misc/pvh.pandoc#L29", type: "link" }]);
     expect(t.description).toContain("TR holds an active (busy) 32-bit TSS");
 
     const interop = byName("reference/v1#pvh.interop.cpl0");

@@ -26,14 +26,15 @@ describe("reproducers", () => {
     expect(readFileSync(join(d, "kernel.elf")).subarray(0, 4).toString("latin1")).toBe("\x7fELF");
   });
 
-  it("rewrites a VMM command line to the reproducer's own copies of the files", () => {
+  it("rewrites a VMM command line to the reproducer's own copies of the files", async () => {
     const c = exampleCase("cmd", { modules: [{ size: 77 }] });
     const tmp = "/tmp/pvh-qemu-1-abc";
     const obs = {
-      adapter: "qemu", variant: "pc-tcg", outcome: "entered" as const,
+      adapter: "qemu", variant: "pc-tcg", outcome: "entered" as const, workDir: tmp,
       command: ["/usr/bin/qemu-system-x86_64", "-machine", "pc", "-append", "console=ttyS0 it's", "-kernel", `${tmp}/kernel.elf`, "-initrd", `${tmp}/module0.bin`, "-serial", `file:${tmp}/serial.log`],
     };
-    writeReproducer(join(dir, "manual"), { bootCase: c, obs, bad: [{ requirement: "pvh.cpu.tr", adapter: "qemu", variant: "pc-tcg", caseId: c.id, status: "FAIL", code: "x", message: "TR is limit 0xffff" }], seed: 9 });
+    const { qemuAdapter } = await import("../../adapters/qemu/qemuAdapter.js");
+    writeReproducer(join(dir, "manual"), { bootCase: c, obs, adapter: qemuAdapter, bad: [{ requirement: "pvh.cpu.tr", adapter: "qemu", variant: "pc-tcg", caseId: c.id, status: "FAIL", code: "x", message: "TR is limit 0xffff" }], seed: 9 });
     const d = join(dir, "manual", c.id);
     const run = readFileSync(join(d, "run-qemu-pc-tcg.sh"), "utf8");
     expect(run).toContain(`-kernel "$HERE"/kernel.elf`);
@@ -43,6 +44,23 @@ describe("reproducers", () => {
     expect(run).not.toContain(tmp);
     expect(Buffer.compare(readFileSync(join(d, "module0.bin")), Buffer.from(moduleBytes(1000, 77)))).toBe(0);
     expect(existsSync(join(d, "verdicts-qemu-pc-tcg.json"))).toBe(true);
+  });
+});
+
+describe("reproCommand", () => {
+  it("rewrites the adapter's temporary folder wherever it occurs, and nothing else", async () => {
+    const { reproCommand } = await import("../../adapters/_internals/reproCommand.js");
+    const tmp = "/tmp/pvh-xen-7-x1";
+    // QEMU's multiboot -initrd lists the kernel and modules in one word.
+    const xen = reproCommand(["qemu", "-kernel", "/cache/xen-4.20.gz", "-initrd", `${tmp}/kernel.elf a b,${tmp}/module0.bin`], tmp, { "/cache/xen-4.20.gz": "xen-4.20.gz" });
+    expect(xen).toContain(`-kernel "$HERE"/xen-4.20.gz`);
+    expect(xen).toContain(`-initrd "$HERE"'/kernel.elf a b,'"$HERE"/module0.bin`);
+    expect(xen).not.toContain(tmp);
+    // A VMM whose own flag is --kernel (cloud-hypervisor): a path outside the folder stays as it is.
+    const chv = reproCommand(["/opt/chv/cloud-hypervisor", "--kernel", `${tmp}/kernel.elf`, "--firmware", "/opt/chv/fw.bin"], tmp);
+    expect(chv).toContain("/opt/chv/cloud-hypervisor");
+    expect(chv).toContain("--firmware /opt/chv/fw.bin");
+    expect(chv).toContain(`--kernel "$HERE"/kernel.elf`);
   });
 });
 

@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/_internals/packageRoot.js";
-import { jsonSchemas, publishedSchemas } from "../../src/spec/jsonSchemas.js";
+import { jsonSchemas, publishedSchemas } from "../../src/publishedSchemas.js";
 import { loadSpec } from "../../src/spec/loadSpec.js";
-import { specFiles, type SpecFileName } from "../../src/spec/schemas.js";
+import { RequirementCatalogue, sourceProblems, specFiles, type SpecFileName } from "../../src/spec/schemas.js";
 
 const root = packageRoot();
 const names = Object.keys(specFiles) as SpecFileName[];
@@ -42,15 +42,42 @@ describe("spec/ data and its published JSON Schemas", () => {
 });
 
 describe("requirement catalogue", () => {
-  const { requirements, sources } = loadSpec().requirements;
+  const { requirements } = loadSpec().requirements;
 
   it("has unique ids", () => {
     const ids = requirements.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it("names only sources it defines", () => {
-    for (const r of requirements) expect(Object.keys(sources), r.id).toContain(r.source.split("#")[0]);
+  it("points every source at a document of the table, pinned at one revision, with an anchor of that document's form", () => {
+    const { documents } = loadSpec().requirements;
+    expect(sourceProblems({ documents, requirements })).toEqual([]);
+    for (const [name, d] of Object.entries(documents)) expect(d.revision, name).toMatch(/^(commit:[0-9a-f]{7,40}|tag:\S+|edition:\S.*)$/);
+    // Every document is cited by a requirement or a field table (an unused one would pin nothing).
+    const { layouts, notes } = loadSpec();
+    const tables = [...Object.entries(layouts.enums).map(([id, e]) => ({ id, source: e.source })), ...layouts.structures.map((t) => ({ id: t.name, source: t.source })), { id: "notes", source: notes.source }];
+    expect(sourceProblems({ documents, requirements: tables })).toEqual([]);
+    const cited = new Set([...requirements, ...tables].map((r) => r.source.split("#")[0]));
+    expect(Object.keys(documents).filter((d) => !cited.has(d) && !requirements.some((r) => r.note?.includes(d)))).toEqual([]);
+  });
+
+  it("rejects a source that names no document, or an anchor the document's form does not allow (the check has teeth)", () => {
+    const cat = structuredClone(loadSpec().requirements);
+    const withSource = (id: string, source: string) => ({ ...cat, requirements: cat.requirements.map((r) => (r.id === id ? { ...r, source } : r)) });
+    // The anchors before the audit: pvh.pandoc is cited by line, and it has no anchor "tr".
+    expect(sourceProblems(withSource("pvh.cpu.tr", "pvh.pandoc#tr"))).toEqual(['pvh.cpu.tr: anchor "tr" is not of the form lines that pvh.pandoc is cited by']);
+    expect(sourceProblems(withSource("pvh.cpu.tr", "xen-pvh-guest#memmap"))).toEqual(["pvh.cpu.tr: source xen-pvh-guest#memmap names no document of the table"]);
+    expect(sourceProblems(withSource("pvh.cpu.tr", "pvh.pandoc#L29-L20"))).toEqual(["pvh.cpu.tr: line range L29-L20 runs backwards"]);
+    expect(sourceProblems(withSource("pvh.interop.cpl0", "linux-pvh-head#L12-L14"))).toHaveLength(1);
+    expect(sourceProblems(withSource("pvh.rsdp.valid", "acpi#5.2.5"))).toEqual([]);
+    // zod, the source of the published schema, applies the same rule.
+    expect(RequirementCatalogue.safeParse(withSource("pvh.cpu.tr", "pvh.pandoc#tr")).success).toBe(false);
+    expect(RequirementCatalogue.safeParse(cat).success).toBe(true);
+  });
+
+  it("says why a requirement has no check, and only of one that has none", () => {
+    const unchecked = requirements.filter((r) => r.unchecked !== undefined).map((r) => r.id);
+    expect(unchecked).toEqual(["pvh.mtrr.ram-wb"]);
   });
 
   it("covers the kernel-side and loader-side areas of the ABI", () => {

@@ -1,8 +1,10 @@
 import { z } from "zod";
-import { CheckImageOutput } from "../checkImage/ImageReport.js";
-import { ExpectationsFile } from "../expectations/Expectations.js";
-import { Results } from "../results/Results.js";
-import { specFiles } from "./schemas.js";
+import { VmmDescriptor } from "../adapters/vmm/VmmDescriptor.js";
+import { CheckImageOutput } from "./checkImage/ImageReport.js";
+import { CompareOutput } from "./compare/Compare.js";
+import { ExpectationsFile } from "./expectations/Expectations.js";
+import { Results } from "./results/Results.js";
+import { specFiles } from "./spec/schemas.js";
 
 /** Every schema published in spec/schema/: the spec's data files and the suite's outputs. */
 export const publishedSchemas: Record<string, z.ZodType> = {
@@ -10,6 +12,8 @@ export const publishedSchemas: Record<string, z.ZodType> = {
   "check-image": CheckImageOutput,
   results: Results,
   expectations: ExpectationsFile,
+  "vmm-descriptor": VmmDescriptor,
+  compare: CompareOutput,
 };
 
 /** The published JSON Schema of each, derived from its zod definition. */
