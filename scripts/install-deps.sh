@@ -20,3 +20,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 echo "install-deps: all of ${packages[*]} present"
+# The linux-loader adapter builds its harness with rustup's cargo (not a Debian package:
+# bookworm's rustc is 1.63, thiserror 2.0 in the closure asks for 1.77), found in ~/.cargo/bin even off PATH.
+cargo="${PVH_CARGO:-${CARGO_HOME:-$HOME/.cargo}/bin/cargo}"
+if [ -x "$cargo" ] || command -v cargo >/dev/null 2>&1; then
+  echo "install-deps: cargo for the linux-loader harness: $([ -x "$cargo" ] && echo "$cargo" || command -v cargo)"
+else
+  echo "install-deps: no cargo ($cargo, PATH): the linux-loader adapter's tests fail in CI; install Rust with rustup" >&2
+fi

@@ -1,6 +1,6 @@
 // `npm run suite [-- RUN-OPTIONS]`: the suite on this machine. Two `run`s, each gated on
 // the known deviations of the versions it tested:
-//   1. every available adapter (reference, the host's QEMU, Xen) into DIR (--out, default
+//   1. every available adapter (reference, the host's QEMU, Xen, linux-loader) into DIR (--out, default
 //      pvh-results);
 //   2. Debian's QEMU 10.0 (bookworm-backports, fetched into the cache) into DIR/qemu-10.0,
 //      when the host's QEMU is not 10.0 already.
@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "bin", "pvh-conformance.js");
-const EXPECTATIONS = ["qemu-7.2", "qemu-10.0", "xen-4.20", "xen-4.17"].flatMap((f) => ["--expectations", join(root, "expectations", `${f}.yaml`)]);
+const EXPECTATIONS = ["qemu-7.2", "qemu-10.0", "xen-4.20", "xen-4.17", "linux-loader-0.14"].flatMap((f) => ["--expectations", join(root, "expectations", `${f}.yaml`)]);
 const args = process.argv.slice(2);
 
 /** The value of --out (either spelling), and the arguments without it. */

@@ -36,7 +36,7 @@ async function resolvePackage(name: string, aptOptions: string[]): Promise<strin
  * host uses is used here too); the key from the host's source entry, else
  * debian-archive-keyring (bookworm's holds the keys of the releases after it).
  */
-async function suiteAptOptions(suite: string): Promise<string[]> {
+export async function suiteAptOptions(suite: string): Promise<string[]> {
   if (!/^[a-z]+(-backports)?$/.test(suite)) throw new Error(`not a Debian release name: ${suite}`);
   const dir = join(corpusDir(), ".apt", suite);
   const lists = join(dir, "lists");
@@ -135,4 +135,64 @@ export async function fetchDebianPackage(name: string, opts: { suite?: string } 
       rmSync(work, { recursive: true, force: true });
     }
   });
+}
+
+/** Hold every lock, taken one after another in the order given (callers sort them, so that two batches cannot deadlock). */
+async function withFileLocks<T>(locks: string[], fn: () => Promise<T>): Promise<T> {
+  if (locks.length === 0) return fn();
+  return withFileLock(locks[0]!, () => withFileLocks(locks.slice(1), fn));
+}
+
+/**
+ * fetchDebianPackage for many packages at once (a closure of a few hundred small ones):
+ * each still has its own cache folder, version and lock, but the missing ones are
+ * downloaded by one `apt-get download` (apt reads its package lists once, not once a
+ * package). Metapackages are not followed here.
+ */
+export async function fetchDebianPackages(names: string[], opts: { suite?: string } = {}): Promise<FetchedPackage[]> {
+  const dir = corpusDir();
+  const rootOf = (n: string): string => join(dir, cacheName(n, opts.suite));
+  const have = (n: string): boolean => existsSync(join(rootOf(n), ".complete"));
+  const missing = [...new Set(names)].filter((n) => !have(n)).sort();
+  if (missing.length > 0) {
+    const aptOptions = opts.suite ? await suiteAptOptions(opts.suite) : [];
+    await withFileLocks(missing.map((n) => join(dir, `.lock-${cacheName(n, opts.suite)}`)), async () => {
+      const todo = missing.filter((n) => !have(n));
+      if (todo.length === 0) return;
+      const work = join(dir, `.download-batch-${process.pid}`);
+      rmSync(work, { recursive: true, force: true });
+      mkdirSync(work, { recursive: true });
+      try {
+        try {
+          await run("apt-get", [...aptOptions, "download", ...todo], { cwd: work, timeout: 1_800_000, maxBuffer: 16 << 20 });
+        } catch (err) {
+          if (opts.suite) forgetLists(opts.suite);
+          throw err;
+        }
+        const debs = readdirSync(work).filter((f) => f.endsWith(".deb"));
+        for (let i = 0; i < debs.length; i += 4) {
+          await Promise.all(
+            debs.slice(i, i + 4).map(async (deb) => {
+              const file = join(work, deb);
+              const { stdout } = await run("dpkg-deb", ["-f", file, "Package", "Version"], { timeout: 60_000 });
+              const pkg = /^Package:\s*(\S+)/m.exec(stdout)?.[1];
+              const version = /^Version:\s*(\S+)/m.exec(stdout)?.[1];
+              if (!pkg || !version || !todo.includes(pkg)) return;
+              const unpacked = join(work, `root-${pkg}`);
+              await run("dpkg-deb", ["-x", file, unpacked], { timeout: 600_000 });
+              writeFileSync(join(unpacked, ".version"), version + "\n");
+              writeFileSync(join(unpacked, ".complete"), "");
+              rmSync(rootOf(pkg), { recursive: true, force: true });
+              renameSync(unpacked, rootOf(pkg));
+            }),
+          );
+        }
+        const still = todo.filter((n) => !have(n));
+        if (still.length > 0) throw new Error(`apt-get download produced no .deb for ${still.join(", ")}`);
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    });
+  }
+  return names.map((n) => fetched(n, rootOf(n)));
 }

@@ -28,6 +28,8 @@ export function caseTags(c: BootCase): string[] {
       tags.add(`entry-desc-${n.descsz}`);
       if (i === r.notes.length - 1) tags.add("entry-note-last");
       if (notes.indexOf(r) > 0) tags.add("entry-note-not-first-segment");
+      // linux-loader keeps what it read from the last PT_NOTE segment only.
+      if (notes.indexOf(r) < notes.length - 1) tags.add("entry-note-not-last-segment");
     }
     // SUPPORTED_FEATURES (type 17) words, OR-ed over every such note as Xen's libelf does,
     // without XENFEAT_dom0 (bit 11, xen/include/public/features.h): the kernel says it
@@ -49,6 +51,9 @@ export function caseTags(c: BootCase): string[] {
   else if (c.memoryBytes > 3 * GIB) tags.add("memory-3g-4g");
   if (c.cmdline === null) tags.add("no-cmdline");
   else if (c.cmdline === "") tags.add("empty-cmdline");
-  else if (/^\s/.test(c.cmdline)) tags.add("cmdline-leading-space");
+  else {
+    if (/^\s/.test(c.cmdline)) tags.add("cmdline-leading-space");
+    if (/\s$/.test(c.cmdline)) tags.add("cmdline-trailing-space");
+  }
   return [...tags].sort();
 }

@@ -18,11 +18,23 @@ describe("caseTags", () => {
     expect(split).toEqual(expect.arrayContaining(["several-pt-note", "note-segment-without-entry", "entry-note-not-first-segment", "entry-note-last"]));
   });
 
+  it("marks an entry note with another PT_NOTE segment after its own (linux-loader keeps only the last segment's answer)", () => {
+    const tags = (before: (typeof gnu)[], after: (typeof gnu)[], segments: number) => caseTags(exampleCase("n", { plan: { notesBefore: before, notesAfter: after, noteSegments: segments } }));
+    // Segments: Linux | entry | GNU: a segment follows the entry's.
+    expect(tags([linux], [gnu], 3)).toContain("entry-note-not-last-segment");
+    // Linux | entry: the entry's segment is the last one.
+    expect(tags([linux], [], 3)).not.toContain("entry-note-not-last-segment");
+    expect(tags([], [], 1)).not.toContain("entry-note-not-last-segment");
+  });
+
   it("names the image's layout and the configuration", () => {
     const c = exampleCase("layout", { plan: { sections: false, elfClass: 32, entryDescSize: 4 }, cmdline: " quiet", modules: [{ size: 0 }] });
     expect(caseTags(c)).toEqual(["cmdline-leading-space", "elf32", "entry-desc-4", "entry-note-last", "module-empty", "modules", "no-sections"]);
     expect(caseTags(exampleCase("nocmd", { cmdline: null }))).toContain("no-cmdline");
     expect(caseTags(exampleCase("empty", { cmdline: "" }))).toContain("empty-cmdline");
+    expect(caseTags(exampleCase("trail", { cmdline: "quiet " }))).toEqual(expect.arrayContaining(["cmdline-trailing-space"]));
+    expect(caseTags(exampleCase("trail", { cmdline: "quiet " }))).not.toContain("cmdline-leading-space");
+    expect(caseTags(c)).not.toContain("cmdline-trailing-space");
   });
 
   it("marks SUPPORTED_FEATURES without XENFEAT_dom0, over every such note together", () => {
