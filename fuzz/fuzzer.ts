@@ -136,8 +136,9 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignStats>
   const memoryCap = opts.memoryCapBytes ?? 512 * MIB;
   const heapMb = opts.heapMb ?? 2048;
   const guided = opts.guided ?? true;
-  const started = performance.now();
-  const deadline = started + (opts.durationMs ?? Infinity);
+  // The clock starts once the seeds are made and the executor is up.
+  let started = performance.now();
+  let deadline = Infinity;
   const maxExecs = opts.maxExecs ?? Infinity;
 
   const globalFeatures = new Set<string>();
@@ -238,6 +239,8 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignStats>
   };
 
   const seedInputs = [...(await target.seeds()), ...(opts.seeds ?? [])].map((s) => s.subarray(0, target.maxLength));
+  started = performance.now();
+  deadline = started + (opts.durationMs ?? Infinity);
   const done = (): boolean => execs >= maxExecs || performance.now() >= deadline || (!!opts.stopOnFinding && findings.length > 0);
   const addToCorpus = (input: Uint8Array): void => {
     corpus.push(input);
