@@ -42,8 +42,10 @@ export interface CampaignOptions {
   outDir?: string;
   /** Called now and then with the figures so far. */
   progress?: (s: CampaignStats) => void;
-  /** Extra seeds (tests). */
+  /** Extra seeds (tests, the regression corpus). */
   seeds?: Uint8Array[];
+  /** Off: only `seeds` are used, not the target's own (default on). */
+  targetSeeds?: boolean;
 }
 
 export interface CampaignStats {
@@ -63,6 +65,7 @@ export interface CampaignStats {
 }
 
 const EXECUTOR = fileURLToPath(new URL("./executor.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const MIB = 1024 * 1024;
 
 interface Executor {
@@ -74,7 +77,9 @@ interface Executor {
 function startExecutor(target: string, heapMb: number, onDictionary?: (d: Uint8Array[]) => void): Promise<Executor> {
   return new Promise((resolve, reject) => {
     const child = fork(EXECUTOR, [target], {
-      execArgv: [...process.execArgv.filter((a) => !a.startsWith("--max-old-space-size")), `--max-old-space-size=${heapMb}`],
+      // The executor is TypeScript: tsx loads it, as `npm run fuzz` loads main.ts (vitest's own workers lack the flag).
+      execArgv: ["--import", "tsx", `--max-old-space-size=${heapMb}`],
+      cwd: ROOT,
       serialization: "advanced",
       stdio: ["ignore", "ignore", "pipe", "ipc"],
     });
@@ -238,7 +243,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignStats>
     return fresh;
   };
 
-  const seedInputs = [...(await target.seeds()), ...(opts.seeds ?? [])].map((s) => s.subarray(0, target.maxLength));
+  const seedInputs = [...(opts.targetSeeds === false ? [] : await target.seeds()), ...(opts.seeds ?? [])].map((s) => s.subarray(0, target.maxLength));
   started = performance.now();
   deadline = started + (opts.durationMs ?? Infinity);
   const done = (): boolean => execs >= maxExecs || performance.now() >= deadline || (!!opts.stopOnFinding && findings.length > 0);
@@ -260,6 +265,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignStats>
       other: () => rng.pick(corpus),
       fields: (b) => target.fields(b),
       dictionary: () => dictionary,
+      text: target.text ?? false,
       maxLength: target.maxLength,
     };
     let lastProgress = performance.now();

@@ -64,6 +64,8 @@ export interface MutateContext {
   /** Header fields of this input (target-specific); may be empty. */
   fields: (b: Uint8Array) => Field[];
   maxLength: number;
+  /** The input is text: numbers in it are mutated as numbers too. */
+  text?: boolean;
   /** Byte strings the target compares with (little-endian integers, text); may be empty. */
   dictionary?: () => readonly Uint8Array[];
 }
@@ -76,6 +78,27 @@ function randomField(ctx: MutateContext, b: Uint8Array): Field {
 }
 
 type Mutator = (b: Uint8Array, ctx: MutateContext) => Uint8Array;
+
+const isDigit = (c: number | undefined): boolean => c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46));
+const TEXT_NUMBERS = ["0", "1", "7fffffff", "ffffffff", "100000000", "4294967296", "99999999", "9007199254740993", "99999999999999999999"];
+
+/** Text only: replace a run of (hex) digits with an edge value, a very long run, or the run doubled. */
+function textNumber(b: Uint8Array, ctx: MutateContext): Uint8Array {
+  const { rng } = ctx;
+  if (!b.length) return b;
+  let at = rng.below(b.length);
+  for (let tries = 0; tries < 64 && !isDigit(b[at]); tries++) at = rng.below(b.length);
+  if (!isDigit(b[at])) return b;
+  let start = at;
+  while (start > 0 && isDigit(b[start - 1])) start--;
+  let end = at;
+  while (end < b.length && isDigit(b[end])) end++;
+  const run = Buffer.from(b.subarray(start, end)).toString("latin1");
+  const choice = rng.below(3);
+  const next = choice === 0 ? rng.pick(TEXT_NUMBERS) : choice === 1 ? "f".repeat(1 + rng.below(400)) : run + run;
+  const out = Buffer.concat([b.subarray(0, start), Buffer.from(next, "latin1"), b.subarray(end)]);
+  return new Uint8Array(out.subarray(0, ctx.maxLength));
+}
 
 const MUTATORS: readonly Mutator[] = [
   // Flip one bit.
@@ -173,6 +196,6 @@ const MUTATORS: readonly Mutator[] = [
 export function mutate(input: Uint8Array, ctx: MutateContext): Uint8Array {
   let b: Uint8Array = input.slice();
   const n = 1 << ctx.rng.below(3);
-  for (let i = 0; i < n; i++) b = MUTATORS[ctx.rng.below(MUTATORS.length)]!(b, ctx);
+  for (let i = 0; i < n; i++) b = ctx.text && ctx.rng.chance(0.25) ? textNumber(b, ctx) : MUTATORS[ctx.rng.below(MUTATORS.length)]!(b, ctx);
   return b.length > ctx.maxLength ? b.slice(0, ctx.maxLength) : b.slice();
 }

@@ -18,6 +18,8 @@ export interface Target {
   load(): Promise<Harness>;
   fields(b: Uint8Array): Field[];
   seeds(): Promise<Uint8Array[]>;
+  /** Text input: numbers in it are mutated as numbers too. */
+  text?: boolean;
   /** Test targets (planted bugs) are left out of a campaign over every target. */
   test?: boolean;
 }
@@ -144,6 +146,7 @@ export const TARGETS: Record<string, Target> = {
     describe: "parseProbeReport of the input as latin1 console text, every frame's CRC made right first (else nearly every mutant stops at the CRC); only ProbeReportError expected",
     covers: PROJECT,
     maxLength: 256 * 1024,
+    text: true,
     async load() {
       const { parseProbeReport } = await import("../probe/parseProbeReport.js");
       const { ProbeReportError } = await import("../probe/ProbeReportError.js");
@@ -163,7 +166,7 @@ export const TARGETS: Record<string, Target> = {
     name: "toy-compare",
     describe: "test target: throws once the input starts with the bytes F U Z Z (a four-byte comparison, one byte at a time)",
     covers: ["/fuzz/toyTargets."],
-    maxLength: 16,
+    maxLength: 4,
     async load() {
       const { toyCompare } = await import("./toyTargets.js");
       return { run: toyCompare, expected: () => false };
