@@ -44,6 +44,8 @@ export interface CampaignOptions {
   progress?: (s: CampaignStats) => void;
   /** Extra seeds (tests, the regression corpus). */
   seeds?: Uint8Array[];
+  /** Keep every finding, not one per signature (the regression corpus). */
+  everyFinding?: boolean;
   /** Off: only `seeds` are used, not the target's own (default on). */
   targetSeeds?: boolean;
 }
@@ -179,7 +181,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignStats>
 
   const record = (kind: FindingKind, message: string, signature: string, input: Uint8Array): void => {
     const sig = `${kind}:${signature}`;
-    if (signatures.has(sig)) return;
+    if (signatures.has(sig) && !opts.everyFinding) return;
     signatures.add(sig);
     const f: Finding = { kind, message, signature: sig, input, exec: execs };
     if (outDir) {

@@ -24,7 +24,7 @@ describe("fuzz regression corpus", () => {
     it(`${target}: no input of the corpus is a finding`, async () => {
       const files = readdirSync(join(CORPUS, target)).filter((f) => f.endsWith(".bin")).sort();
       const inputs: Uint8Array[] = files.map((f) => new Uint8Array(readFileSync(join(CORPUS, target, f))));
-      const s = await runCampaign({ target, targetSeeds: false, seeds: inputs, maxExecs: inputs.length, timeoutMs: 30_000, memoryCapBytes: 512 * 1024 * 1024 });
+      const s = await runCampaign({ target, targetSeeds: false, everyFinding: true, seeds: inputs, maxExecs: inputs.length, timeoutMs: 30_000, memoryCapBytes: 512 * 1024 * 1024 });
       expect(s.execs).toBe(inputs.length);
       expect(s.findings.map((f) => `${files[f.exec - 1] ?? "?"}: ${f.signature}: ${f.message.split("\n")[0]}`)).toEqual([]);
     }, 300_000);
