@@ -5,7 +5,7 @@ import { runCampaign } from "../../fuzz/fuzzer.js";
 // fixed seed, so the executions it takes are the same on every run.
 describe("the fuzzer", () => {
   it("finds a bug behind a four-byte comparison with coverage guidance, and not without it in the same budget", async () => {
-    const budget = 4000;
+    const budget = 3000; // seed 1 finds it at execution 2520
     const guided = await runCampaign({ target: "toy-compare", seed: 1, maxExecs: budget, stopOnFinding: true });
     expect(guided.findings.map((f) => f.kind)).toEqual(["exception"]);
     expect(guided.findings[0]!.message).toMatch(/planted bug/);
