@@ -8,6 +8,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { BlockCoverage } from "./coverage.js";
 import { TARGETS } from "./targets.js";
 
@@ -75,7 +76,22 @@ function literals(urls: string[]): Uint8Array[] {
   return [...out.values()].slice(0, 4000);
 }
 
+/**
+ * Never outlive the campaign, even when it is killed with SIGKILL while a target
+ * spins: a thread of its own watches for the parent to go (the process is then
+ * reparented) and kills this process, which a busy main thread could not do.
+ */
+function dieWithParent(): void {
+  const w = new Worker(
+    `const first = process.ppid;
+     setInterval(() => { if (process.ppid !== first) process.kill(process.pid, "SIGKILL"); }, 250);`,
+    { eval: true },
+  );
+  w.unref();
+}
+
 async function main(): Promise<void> {
+  dieWithParent();
   const name = process.argv[2]!;
   const target = TARGETS[name];
   if (!target || !process.send) throw new Error(`executor: no target ${name} or no IPC channel`);

@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+
 /**
  * Planted bugs for the fuzzer's own tests. toyCompare hides its bug behind four
  * nested one-byte comparisons: random inputs reach it once in 2^32 tries, a
@@ -15,7 +17,11 @@ export function toyCompare(d: Uint8Array): void {
 
 export function toyHang(d: Uint8Array): void {
   let n = 0;
-  if (d[0] === 0x48) for (;;) n++;
+  if (d[0] !== 0x48) return;
+  // For the kill test: say where the loop starts (a file named by PVH_FUZZ_TOY_MARK).
+  const mark = process.env["PVH_FUZZ_TOY_MARK"];
+  if (mark) writeFileSync(mark, String(process.pid));
+  for (;;) n++;
 }
 
 export function toyMemory(d: Uint8Array): void {
