@@ -138,7 +138,8 @@ describe("parseProbeReport", () => {
     expect(ds.state).toEqual({ selector: 0x13, base: 0x12345678, limit: 0xffffffff, type: 3, s: 1, dpl: 0, present: true, db: 1, l: 0, g: 1, avl: 0 });
   });
 
-  // Found reading the parser for its fuzz target: a line number or END count far past
+  // Found reading the parser for its fuzz target, and by the probe campaign once it mutated
+  // numbers in text as numbers (test/fuzz-corpus/probe/): a line number or END count far past
   // the lines there are made the parser list every missing line one by one
   // (5,000,000 lines: 18 s and 445 MB; an END of 10^10: no end).
   it("lists at most 256 missing lines and counts the rest, whatever the numbers say", () => {
