@@ -6,6 +6,7 @@
  * Messages in: { id, data } per input. Out: "ready" once loaded, then per input
  * the outcome, the features new to this process, and the peak resident memory.
  */
+import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -81,17 +82,19 @@ function literals(urls: string[]): Uint8Array[] {
  * spins: a thread of its own watches for the parent to go (the process is then
  * reparented) and kills this process, which a busy main thread could not do.
  */
-function dieWithParent(): void {
+async function dieWithParent(): Promise<void> {
   const w = new Worker(
     `const first = process.ppid;
      setInterval(() => { if (process.ppid !== first) process.kill(process.pid, "SIGKILL"); }, 250);`,
     { eval: true },
   );
+  // Running before the first input can spin; unref'd after, so it never keeps the process up.
+  await once(w, "online");
   w.unref();
 }
 
 async function main(): Promise<void> {
-  dieWithParent();
+  await dieWithParent();
   const name = process.argv[2]!;
   const target = TARGETS[name];
   if (!target || !process.send) throw new Error(`executor: no target ${name} or no IPC channel`);

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 
 /**
  * Planted bugs for the fuzzer's own tests. toyCompare hides its bug behind four
@@ -20,7 +20,10 @@ export function toyHang(d: Uint8Array): void {
   if (d[0] !== 0x48) return;
   // For the kill test: say where the loop starts (a file named by PVH_FUZZ_TOY_MARK).
   const mark = process.env["PVH_FUZZ_TOY_MARK"];
-  if (mark) writeFileSync(mark, String(process.pid));
+  if (mark) {
+    writeFileSync(`${mark}.tmp`, String(process.pid));
+    renameSync(`${mark}.tmp`, mark);
+  }
   for (;;) n++;
 }
 

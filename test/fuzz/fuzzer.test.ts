@@ -68,7 +68,7 @@ describe("the fuzzer", () => {
       expect(alive(executor[0]!)).toBe(true);
       parent.kill("SIGKILL");
       let gone = false;
-      for (let i = 0; i < 50 && !gone; i++) {
+      for (let i = 0; i < 100 && !gone; i++) {
         await new Promise((r) => setTimeout(r, 100));
         gone = !alive(executor[0]!);
       }
