@@ -3,6 +3,8 @@ export type ProbeProblem =
   | { kind: "no-report" }
   | { kind: "no-end" }
   | { kind: "missing"; seq: number }
+  /** Missing lines past the first MAX_LISTED_MISSING listed ones (parseProbeReport), counted. */
+  | { kind: "missing-more"; count: number }
   | { kind: "bad-checksum"; text: string; seq: number | null }
   | { kind: "conflict"; seq: number }
   | { kind: "bad-line"; seq: number; reason: string }
@@ -36,6 +38,8 @@ function describe(p: ProbeProblem): string {
       return "no END line";
     case "missing":
       return `line ${p.seq} missing`;
+    case "missing-more":
+      return `${p.count} more lines missing`;
     case "bad-checksum":
       return `line ${p.seq ?? "?"} garbled: ${JSON.stringify(p.text.slice(0, 100))}`;
     case "conflict":

@@ -12,6 +12,10 @@ export const PROBE_FORMAT = 1;
 const FRAME = /PVHP (\d+ [A-Z][A-Z0-9]*(?: [0-9a-f]+)*|END \d+) \*([0-9a-f]{8})/g;
 const PHASES = ["", "EFER", "BOOTDATA", "LOADS", "MODULES"];
 const MODULE_STATUS = ["hashed", "above-4g", "too-large"] as const;
+/** Missing lines listed one by one; past this many they are counted (a "missing-more" problem). */
+export const MAX_LISTED_MISSING = 256;
+/** The probe prints its values as 32-bit words (probe.S), at most 8 hex digits. */
+const MAX_VALUE_DIGITS = 8;
 /** As the probe bounds them (probe.S MAX_ENTRIES). */
 const MAX_ENTRIES = 4096;
 const FOUR_GIB = 0x1_0000_0000n;
@@ -69,12 +73,23 @@ export function parseProbeReport(consoleText: string | readonly string[]): Probe
     const [vector = 0, eip = 0, errorCode = 0] = fatal.values.map((v) => parseInt(v, 16));
     problems.push({ kind: "fatal", vector, eip, errorCode });
   }
-  const count = end ?? (bySeq.size ? Math.max(...bySeq.keys()) + 1 : 0);
-  for (let seq = 0; seq < count; seq++) {
+  let highest = -1;
+  for (const seq of bySeq.keys()) if (seq > highest) highest = seq;
+  const count = end ?? highest + 1;
+  // The numbers are the log's to choose: list the first missing lines, count the rest,
+  // so neither the time nor the problems grow with a number instead of the log.
+  const garbledBySeq = new Map<number, string[]>();
+  for (const g of garbled) if (g.seq !== null) garbledBySeq.set(g.seq, [...(garbledBySeq.get(g.seq) ?? []), g.text]);
+  let present = 0;
+  for (const seq of bySeq.keys()) if (seq < count) present++;
+  let listed = 0;
+  for (let seq = 0; seq < count && listed < MAX_LISTED_MISSING; seq++) {
     if (bySeq.has(seq)) continue;
+    listed++;
     problems.push({ kind: "missing", seq });
-    for (const g of garbled.filter((x) => x.seq === seq)) problems.push({ kind: "bad-checksum", text: g.text, seq });
+    for (const text of garbledBySeq.get(seq) ?? []) problems.push({ kind: "bad-checksum", text, seq });
   }
+  if (count - present - listed > 0) problems.push({ kind: "missing-more", count: count - present - listed });
   if (end === null) problems.push({ kind: "no-end" });
   for (const seq of bySeq.keys()) if (end !== null && seq >= end) problems.push({ kind: "bad-line", seq, reason: `numbered past the END count ${end}` });
   if (problems.length) throw new ProbeReportError(problems, bySeq.size);
@@ -105,6 +120,8 @@ function decode(lines: Line[], count: number): ProbeReport {
   };
   const nums = (l: Line, n: number): number[] => {
     if (l.values.length !== n) throw new BadLine(l.seq, `${l.key} has ${l.values.length} values, not ${n}`);
+    const i = l.values.findIndex((v) => v.length > MAX_VALUE_DIGITS);
+    if (i >= 0) throw new BadLine(l.seq, `${l.key} value ${i} has ${l.values[i]!.length} hex digits, more than ${MAX_VALUE_DIGITS}`);
     return l.values.map((v) => parseInt(v, 16));
   };
 
@@ -250,7 +267,9 @@ function segmentOf([selector, ok, lar, lsl, lo, hi]: Sixtuple): ProbeSegment {
 function mergeMemory(mem: Line[]): { start: number; bytes: Uint8Array }[] {
   const pieces = mem
     .map((l) => {
-      if (l.values.length !== 2 || l.values[1]!.length % 2 !== 0) throw new BadLine(l.seq, "MEM wants an address and whole bytes");
+      if (l.values.length !== 2 || l.values[0]!.length > MAX_VALUE_DIGITS || l.values[1]!.length % 2 !== 0) {
+        throw new BadLine(l.seq, `MEM wants an address of at most ${MAX_VALUE_DIGITS} hex digits and whole bytes`);
+      }
       return { start: parseInt(l.values[0]!, 16), bytes: new Uint8Array(Buffer.from(l.values[1]!, "hex")) };
     })
     .sort((a, b) => a.start - b.start);

@@ -137,4 +137,38 @@ describe("parseProbeReport", () => {
     expect(ds.lar).toBeNull();
     expect(ds.state).toEqual({ selector: 0x13, base: 0x12345678, limit: 0xffffffff, type: 3, s: 1, dpl: 0, present: true, db: 1, l: 0, g: 1, avl: 0 });
   });
+
+  // Found reading the parser for its fuzz target, and by the probe campaign once it mutated
+  // numbers in text as numbers (test/fuzz-corpus/probe/): a line number or END count far past
+  // the lines there are made the parser list every missing line one by one
+  // (5,000,000 lines: 18 s and 445 MB; an END of 10^10: no end).
+  it("lists at most 256 missing lines and counts the rest, whatever the numbers say", () => {
+    const MAX_LISTED_MISSING = 256;
+    // (A number far larger, such as an END of 10^20, ran forever: test/fuzz-corpus/probe/ holds one, run with a time limit.)
+    const far = [frame(0, "PROBE 1 000013c0"), frame(100_000, "EIP 00000000"), frame("END", "100001")];
+    const ps = problems(far.join("\n"));
+    const missing = ps.filter((p) => p.kind === "missing");
+    expect(missing).toHaveLength(MAX_LISTED_MISSING);
+    expect(missing.at(-1)).toEqual({ kind: "missing", seq: MAX_LISTED_MISSING });
+    expect(ps).toContainEqual({ kind: "missing-more", count: 100_001 - 2 - MAX_LISTED_MISSING });
+    // A gap just over the limit: the listed ones and the exact rest.
+    const gap = lines.filter((_, i) => i === 0 || i > MAX_LISTED_MISSING + 3);
+    const g = problems(gap.join("\n"));
+    expect(g.filter((p) => p.kind === "missing")).toHaveLength(MAX_LISTED_MISSING);
+    expect(g).toContainEqual({ kind: "missing-more", count: 3 });
+    expect(problems(lines.filter((_, i) => i !== 7).join("\n"))).toEqual([{ kind: "missing", seq: 7 }]);
+  });
+
+  // Found the same way: a value of hundreds of hex digits is Infinity to parseInt, and
+  // BigInt(Infinity) threw a RangeError out of the parser.
+  it("refuses a value longer than the probe's 32-bit words as a bad line", () => {
+    const i = lines.findIndex((l) => l.includes(" EFER "));
+    const long = [...lines];
+    long[i] = frame(i, `EFER ${"f".repeat(300)} 00000000`);
+    expect(problems(long.join("\n"))).toEqual([{ kind: "bad-line", seq: i, reason: "EFER value 0 has 300 hex digits, more than 8" }]);
+    const m = lines.findIndex((l) => / MEM /.test(l));
+    const mem = [...lines];
+    mem[m] = frame(m, `MEM ${"1".repeat(9)} 00`);
+    expect(problems(mem.join("\n"))).toEqual([{ kind: "bad-line", seq: m, reason: "MEM wants an address of at most 8 hex digits and whole bytes" }]);
+  });
 });
