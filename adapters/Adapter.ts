@@ -27,6 +27,12 @@ export interface AdapterOptions {
   bootTimeoutMs?: number;
 }
 
+/** One case's observation from a batch: `index` is its place in the list given to bootBatch. */
+export interface BatchObservation {
+  index: number;
+  observation: Observation;
+}
+
 /**
  * One implementation of the loader side under test. Each adapter folder exports one
  * of these; the registry lists them. Adapters own process hygiene: every child and
@@ -42,6 +48,14 @@ export interface Adapter {
   /** Whether one variant can run here (a KVM variant needs a KVM guest to start); default: yes. */
   variantAvailable?(variant: string): Promise<Availability>;
   configure?(opts: AdapterOptions): void;
-  runInfo(): Promise<RunInfo>;
+  /** What runs; `variants`, when given, are those the run selected (an adapter whose variants are versions names those). */
+  runInfo(variants?: readonly string[]): Promise<RunInfo>;
   boot(c: BootCase, variant: string): Promise<Observation>;
+  /**
+   * Optional: boot many cases in one machine (the xl adapter boots one dom0 for a
+   * batch), yielding each case's observation as it is known, in any order. The runner
+   * uses it instead of boot() when present; every case given must be yielded once, or
+   * the generator throws (the runner makes the rest harness errors).
+   */
+  bootBatch?(cases: readonly BootCase[], variant: string): AsyncIterable<BatchObservation>;
 }

@@ -87,7 +87,7 @@ const STATUSES = ["PASS", "FAIL", "ERROR", "CRASH", "TIMEOUT", "SKIP"] as const;
 /** Most bytes of reproducers one run writes (large modules add up over thousands of failing cases). */
 const REPRO_BUDGET = 256 << 20;
 /** Default cases per variant for adapters whose boots take seconds. */
-const SLOW_ADAPTER_CASES: Record<string, number> = { xen: 20 };
+const SLOW_ADAPTER_CASES: Record<string, number> = { xen: 20, xl: 20 };
 
 function list(values: (string | undefined)[] | undefined): string[] {
   return (values ?? []).flatMap((v) => (v ?? "").split(",")).map((s) => s.trim()).filter(Boolean);
