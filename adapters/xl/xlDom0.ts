@@ -96,7 +96,10 @@ async function buildDom0(release: XlRelease): Promise<Dom0Parts> {
     "etc", "etc/xen", "var", "var/lib", "var/lib/xen", "var/lib/xenstored", "var/log", "var/log/xen", "root"];
   for (const d of dirs) entries.push({ path: d, kind: "dir" });
   entries.push({ path: "var/run", kind: "symlink", target: "/run" });
-  entries.push({ path: "bin/busybox", kind: "file", data: readFileSync(join(busybox.root, "usr", "bin", "busybox")), mode: 0o755 });
+  // bookworm's package puts it in /bin, trixie's in /usr/bin.
+  const busyboxBin = ["usr/bin/busybox", "bin/busybox"].map((p) => join(busybox.root, p)).find((f) => existsSync(f));
+  if (!busyboxBin) throw new Error(`busybox-static@${suite} holds no busybox`);
+  entries.push({ path: "bin/busybox", kind: "file", data: readFileSync(busyboxBin), mode: 0o755 });
   entries.push({ path: "bin/sh", kind: "symlink", target: "busybox" });
 
   const libs = new Map<string, string>();
