@@ -24,6 +24,15 @@ const DOM0_MIB = 512;
 const XEN_ROOM_MIB = 256;
 /** How long a malformed image may run before that counts as not refused (it carries no probe to wait for). */
 const MALFORMED_RUN_S = 1;
+/**
+ * Extra seconds a case's report needs on Xen's console beyond the base deadline: the
+ * probe prints its command line as MEM lines (about 5 console bytes per byte of it),
+ * and Xen's console reaches the host through QEMU's emulated UART, which keeps to
+ * 115200 baud (about 11 KB/s). A 64 KiB command line is about 30 s of console.
+ */
+function reportSeconds(c: BootCase): number {
+  return Math.ceil(((c.cmdline?.length ?? 0) * 5 * 2) / 11_000);
+}
 /** Host-clock slack beyond a case's own deadline in dom0, for xl itself (a 16 MiB ramdisk, a loaded host). */
 const HOST_SLACK_MS = 60_000;
 /** At most this many cases, and case bytes, in one dom0 (its initramfs lives in dom0's 512 MiB). */
@@ -68,6 +77,32 @@ const RUNNER = /XLRUN ([A-Z]+)(?: (.*))?$/;
 /** libxl's clean-up after a failed create, which says nothing about why it failed. */
 const CLEANUP = /Getting domain info: No such process|Non-existant domain|Unable to destroy guest|Destruction of domain failed|unable to find domain info|xenstore read failed: `\/libxl\/\d+\/type'|unable to get domain type/;
 
+/**
+ * libxl's and libxenguest's words for a refusal, from `xl -vvv`: every error, and each
+ * loader libxenguest tried with what it said ("ELF-generic loader: loader probe
+ * failed"). It tries its loaders in turn, so the last error alone often names the
+ * wrong one (the HVM loader's "ELF image is not 32bit" for a PVH kernel the ELF
+ * loader turned down).
+ */
+export function refusal(lines: readonly string[]): string {
+  const out: string[] = [];
+  let loader: string | undefined;
+  for (const l of lines) {
+    if (CLEANUP.test(l)) continue;
+    const trying = /xc_dom_find_loader: trying (.+?) \.\.\.\s*$/.exec(l);
+    if (trying) {
+      loader = trying[1]!;
+      continue;
+    }
+    if (/loader probe failed/.test(l)) {
+      out.push(`${loader ?? "a loader"}: probe failed`);
+      continue;
+    }
+    if (/: (error|warning):|panic|Failed to/.test(l)) out.push(l.replace(/^(xc|libxl|domainbuilder): /, "$1: "));
+  }
+  return out.length ? out.filter((l, i) => out.indexOf(l) === i).join("; ") : lines.length ? lines.slice(-3).join("; ") : "xl said nothing";
+}
+
 interface CaseState {
   n: number;
   domid?: number;
@@ -84,10 +119,7 @@ const aboutDomain = (line: string, domid: number): boolean => new RegExp(`\\bd${
 
 function judgeable(c: BootCase, variant: string, st: CaseState, end: string, log: string): Observation {
   const base = { adapter: "xl", variant, log } as const;
-  if (st.refusedRc !== undefined) {
-    const said = st.errors.filter((l) => !CLEANUP.test(l));
-    return { ...base, outcome: "rejected", message: `xl create failed (exit ${st.refusedRc}): ${said.length ? said.join("; ") : "xl said nothing"}` };
-  }
+  if (st.refusedRc !== undefined) return { ...base, outcome: "rejected", message: `xl create failed (exit ${st.refusedRc}): ${refusal(st.errors)}` };
   if (c.kernel.malformed !== null) {
     return { ...base, outcome: "entered", message: `xl built the domain and it ran (${end === "timeout" ? "it was still running after " + MALFORMED_RUN_S + " s" : "it ended: " + end})` };
   }
@@ -99,7 +131,7 @@ function judgeable(c: BootCase, variant: string, st: CaseState, end: string, log
     return { ...observation, unjudgeable: unseen };
   } catch (err) {
     if (!(err instanceof ProbeReportError)) throw err;
-    if (end === "timeout") return { ...base, outcome: "timeout", message: `no complete probe report in ${settings.caseTimeoutMs / 1000} s (xl destroyed the domain): ${err.message}` };
+    if (end === "timeout") return { ...base, outcome: "timeout", message: `no complete probe report in ${Math.ceil(settings.caseTimeoutMs / 1000) + reportSeconds(c)} s (xl destroyed the domain): ${err.message}` };
     return { ...base, outcome: "crashed", message: `the probe's report is incomplete (the domain ended, ${end === "gone" ? "destroyed by xl" : end}, before reporting): ${err.message}` };
   }
 }
@@ -116,7 +148,7 @@ async function* dom0Run(cases: readonly BootCase[], variant: string): AsyncGener
   const [parts, xen] = await Promise.all([dom0Parts(r), hypervisor(r)]);
   const dir = mkdtempSync(join(tmpdir(), `pvh-xl-${process.pid}-`));
   const untrackDir = trackTempDir(dir);
-  const deadlines = cases.map((c) => (c.kernel.malformed !== null ? MALFORMED_RUN_S : Math.ceil(settings.caseTimeoutMs / 1000)));
+  const deadlines = cases.map((c) => (c.kernel.malformed !== null ? MALFORMED_RUN_S : Math.ceil(settings.caseTimeoutMs / 1000) + reportSeconds(c)));
   try {
     const initrd = join(dir, "initrd.gz");
     writeFileSync(initrd, Buffer.concat([parts.initramfs, gzipSync(cpioNewc(batchEntries(cases, deadlines)), { level: 1 })]));

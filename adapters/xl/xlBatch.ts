@@ -53,7 +53,7 @@ while [ $n -lt ${count} ]; do
   rc=$?
   if [ $rc -ne 0 ]; then
     echo "XLRUN REFUSED $n $rc"
-    grep -E 'error|ERROR|panic|[Ff]ailed|[Ii]nvalid|[Cc]annot|[Uu]nable' /tmp/xl.log | grep -vE ': (debug|detail):' | tail -n 30 | while read -r l; do echo "XLRUN ERR $n $l"; done
+    grep -E '^xc: |^domainbuilder: |error|ERROR|panic|[Ff]ailed|[Ii]nvalid|[Cc]annot|[Uu]nable' /tmp/xl.log | grep -vE 'libxl: debug:' | tail -n 80 | while read -r l; do echo "XLRUN ERR $n $l"; done
     xl destroy $name >/dev/null 2>&1
     echo "XLRUN END $n refused"
     n=$((n+1))
