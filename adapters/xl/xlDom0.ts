@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "n
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
-import { fetchDebianPackage } from "../../src/corpus/fetchDebianPackage.js";
+import { corpusDir, fetchDebianPackage, type FetchedPackage } from "../../src/corpus/fetchDebianPackage.js";
 import { cpioNewc, type CpioEntry } from "./cpio.js";
 
 const run = promisify(execFile);
@@ -82,7 +82,7 @@ async function buildDom0(release: XlRelease): Promise<Dom0Parts> {
   }
   const busybox = await fetchDebianPackage("busybox-static", { suite });
   versions[`busybox-static@${suite}`] = busybox.version ?? "unknown";
-  const linux = await fetchDebianPackage(DOM0_KERNEL_PACKAGE);
+  const linux = await dom0Kernel();
   versions[linux.name] = linux.version ?? "unknown";
 
   const libc = roots.get("libc6")!;
@@ -135,6 +135,24 @@ async function buildDom0(release: XlRelease): Promise<Dom0Parts> {
   entries.push({ path: "etc/xen/xl.conf", kind: "file", data: Buffer.from('autoballoon = "off"\n') });
   entries.push({ path: "init", kind: "file", data: Buffer.from(initScript()), mode: 0o755 });
   return { kernel: join(boot, vmlinuz), initramfs: gzipSync(cpioNewc(entries), { level: 6 }), versions };
+}
+
+/**
+ * The dom0 kernel package: the metapackage followed by the host's apt (apt-cache), or,
+ * when apt cannot answer (a loaded machine, no lists), the newest versioned
+ * linux-image-*-amd64 already in the corpus cache.
+ */
+async function dom0Kernel(): Promise<FetchedPackage> {
+  try {
+    return await fetchDebianPackage(DOM0_KERNEL_PACKAGE);
+  } catch (err) {
+    const cached = readdirSync(corpusDir())
+      .filter((d) => /^linux-image-\d[\w.]*-\d+-amd64$/.test(d) && existsSync(join(corpusDir(), d, ".complete")))
+      .sort((a, b) => a.localeCompare(b, "en", { numeric: true }))
+      .at(-1);
+    if (!cached) throw err;
+    return fetchDebianPackage(cached);
+  }
 }
 
 function findFile(dir: string, name: string): string | undefined {
