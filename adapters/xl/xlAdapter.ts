@@ -7,6 +7,7 @@ import { parseProbeReport } from "../../probe/parseProbeReport.js";
 import { ProbeReportError } from "../../probe/ProbeReportError.js";
 import { probeObservation } from "../../probe/probeObservation.js";
 import type { BootCase } from "../../src/model/BootCase.js";
+import type { SegmentName, SegmentState } from "../../src/model/CpuState.js";
 import { MIB, type Capabilities } from "../../src/model/Capabilities.js";
 import type { Observation } from "../../src/model/Observation.js";
 import type { Adapter, AdapterOptions, BatchObservation } from "../Adapter.js";
@@ -15,6 +16,7 @@ import { findOnPath } from "../_internals/findOnPath.js";
 import { xenImage, xenVersion } from "../xen/xenImage.js";
 import { cpioNewc } from "./cpio.js";
 import { batchEntries, xlConfig } from "./xlBatch.js";
+import { parseVmcbDump } from "./vmcbDump.js";
 import { dom0Parts, XL_RELEASES, type XlRelease } from "./xlDom0.js";
 
 const settings: { qemu: string | undefined; caseTimeoutMs: number; bootTimeoutMs: number } = { qemu: undefined, caseTimeoutMs: 30_000, bootTimeoutMs: 240_000 };
@@ -109,6 +111,10 @@ interface CaseState {
   refusedRc?: number;
   errors: string[];
   console: string[];
+  /** Xen's console between CREATED and DUMPED: the VMCB dump of the paused domain. */
+  dump: string[] | null;
+  /** The entry segment registers from that dump, when it had the domain's vCPU 0. */
+  vmcb?: Partial<Record<SegmentName, SegmentState>> | null;
 }
 
 /** What one dom0 run made of each case it reached. */
@@ -128,12 +134,35 @@ function judgeable(c: BootCase, variant: string, st: CaseState, end: string, log
     const report = parseProbeReport(lines);
     const ram = [{ start: 0, end: Math.ceil(c.memoryBytes / MIB) * MIB }];
     const { observation, unseen } = probeObservation(report, { adapter: "xl", variant, ram, writable: ram, log });
-    return { ...observation, unjudgeable: unseen };
+    return withVmcbSegments(observation, unseen, st.vmcb ?? null);
   } catch (err) {
     if (!(err instanceof ProbeReportError)) throw err;
     if (end === "timeout") return { ...base, outcome: "timeout", message: `no complete probe report in ${Math.ceil(settings.caseTimeoutMs / 1000) + reportSeconds(c)} s (xl destroyed the domain): ${err.message}` };
     return { ...base, outcome: "crashed", message: `the probe's report is incomplete (the domain ended, ${end === "gone" ? "destroyed by xl" : end}, before reporting): ${err.message}` };
   }
+}
+
+/** The segments the ABI states, and the requirements the probe left unjudged for want of them. */
+const VMCB_SEGMENTS = ["cs", "ds", "es", "ss", "tr"] as const;
+
+/**
+ * The probe cannot read a segment's hidden cache (libxenguest loads null selectors);
+ * Xen's VMCB dump of the paused domain, taken before its first instruction, holds it.
+ * Those segments are taken from there, and the observation's log says so.
+ */
+function withVmcbSegments(o: Observation, unseen: Map<string, string>, vmcb: Partial<Record<SegmentName, SegmentState>> | null): Observation {
+  if (!vmcb || !o.cpu || !VMCB_SEGMENTS.every((n) => vmcb[n])) {
+    return { ...o, unjudgeable: unseen, log: `${o.log ?? ""}\nsegment registers: the probe's view only (no VMCB dump of the domain)` };
+  }
+  const segments = { ...o.cpu.segments };
+  for (const n of VMCB_SEGMENTS) {
+    segments[n] = vmcb[n]!;
+    unseen.delete(`pvh.cpu.${n}`);
+  }
+  // CPL is SS's DPL (and CS's): both now come from the VMCB.
+  unseen.delete("pvh.interop.cpl0");
+  const from = VMCB_SEGMENTS.map((n) => `${n.toUpperCase()} sel ${vmcb[n]!.selector.toString(16)} base ${vmcb[n]!.base.toString(16)} limit ${vmcb[n]!.limit.toString(16)}`).join(", ");
+  return { ...o, cpu: { ...o.cpu, segments }, unjudgeable: unseen, log: `${o.log ?? ""}\nsegment registers CS DS ES SS TR: from Xen's VMCB dump (xl debug-keys v, the domain paused before its first instruction): ${from}; the rest from the probe` };
 }
 
 /**
@@ -151,7 +180,7 @@ async function* dom0Run(cases: readonly BootCase[], variant: string): AsyncGener
   const deadlines = cases.map((c) => (c.kernel.malformed !== null ? MALFORMED_RUN_S : Math.ceil(settings.caseTimeoutMs / 1000) + reportSeconds(c)));
   try {
     const initrd = join(dir, "initrd.gz");
-    writeFileSync(initrd, Buffer.concat([parts.initramfs, gzipSync(cpioNewc(batchEntries(cases, deadlines)), { level: 1 })]));
+    writeFileSync(initrd, Buffer.concat([parts.initramfs, gzipSync(cpioNewc(batchEntries(cases, deadlines, (c) => c.kernel.malformed === null)), { level: 1 })]));
     const maxMib = Math.max(...cases.map((c) => Math.ceil(c.memoryBytes / MIB)));
     const args = [
       "-accel", "tcg",
@@ -189,7 +218,7 @@ async function* dom0Run(cases: readonly BootCase[], variant: string): AsyncGener
       wake?.();
     });
     const all: string[] = [];
-    const states = cases.map((_c, n): CaseState => ({ n, errors: [], console: [] }));
+    const states = cases.map((_c, n): CaseState => ({ n, errors: [], console: [], dump: null }));
     let current: number | null = null;
     let deadline = Date.now() + settings.bootTimeoutMs;
     const byDomid = new Map<number, CaseState>();
@@ -217,6 +246,7 @@ async function* dom0Run(cases: readonly BootCase[], variant: string): AsyncGener
           continue;
         }
         for (const [domid, st] of byDomid) if (line.startsWith("(XEN)") && aboutDomain(line, domid)) st.console.push(line);
+        if (current !== null && states[current]!.dump && line.startsWith("(XEN)")) states[current]!.dump!.push(line);
         const m = RUNNER.exec(line);
         if (!m) continue;
         const [word, rest = ""] = [m[1]!, m[2]];
@@ -232,6 +262,11 @@ async function* dom0Run(cases: readonly BootCase[], variant: string): AsyncGener
         } else if (word === "CREATED") {
           st.domid = Number(more[0]);
           byDomid.set(st.domid, st);
+          st.dump = [];
+        } else if (word === "DUMPED") {
+          st.console.push(...(st.dump ?? []).filter((l) => /Domain \d+ <<<|VCPU|: [0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{8} [0-9a-f]{16}/.test(l)));
+          st.vmcb = parseVmcbDump(st.dump ?? []).get(st.domid ?? -1) ?? null;
+          st.dump = null;
         } else if (word === "REFUSED") st.refusedRc = Number(more[0]);
         else if (word === "ERR") st.errors.push(more.join(" ").trim());
         else if (word === "END") {

@@ -39,7 +39,7 @@ export function xlConfig(c: BootCase, n: number): string {
  * unpause`, then wait until the domain is gone or has shut down, or its deadline
  * (seconds, in /cases/N/deadline; dom0's clock) passes, then `xl destroy`. It prints framed lines on dom0's console, which Xen's
  * console carries to the host:
- *   XLRUN BEGIN n | XLRUN CREATED n domid | XLRUN REFUSED n rc | XLRUN ERR n <xl's line>
+ *   XLRUN BEGIN n | XLRUN CREATED n domid | XLRUN DUMPED n | XLRUN REFUSED n rc | XLRUN ERR n <xl's line>
  *   XLRUN END n gone|shutdown|crashed|timeout | XLRUN DONE
  */
 export function runnerScript(count: number): string {
@@ -61,6 +61,8 @@ while [ $n -lt ${count} ]; do
   fi
   domid=$(xl domid $name)
   echo "XLRUN CREATED $n $domid"
+  # The vCPU's state as libxenguest set it, before its first instruction: Xen prints the VMCB on its console.
+  if [ -e $d/vmcb ]; then xl debug-keys v; echo "XLRUN DUMPED $n"; fi
   xl unpause $name
   end=$(( $(date +%s) + $(cat $d/deadline) ))
   state=timeout
@@ -82,7 +84,7 @@ echo "XLRUN DONE"
 }
 
 /** The second initramfs archive of a batch: each case's kernel, ramdisk and xl config, and the runner. */
-export function batchEntries(cases: readonly BootCase[], deadlinesS: readonly number[]): CpioEntry[] {
+export function batchEntries(cases: readonly BootCase[], deadlinesS: readonly number[], vmcb: (c: BootCase) => boolean = () => false): CpioEntry[] {
   const out: CpioEntry[] = [{ path: "cases", kind: "dir" }];
   cases.forEach((c, n) => {
     out.push({ path: `cases/${n}`, kind: "dir" });
@@ -91,6 +93,7 @@ export function batchEntries(cases: readonly BootCase[], deadlinesS: readonly nu
     if (m) out.push({ path: `cases/${n}/ramdisk`, kind: "file", data: c.moduleData?.[0] ?? moduleBytes(m.seed, m.size) });
     out.push({ path: `cases/${n}/xl.cfg`, kind: "file", data: Buffer.from(xlConfig(c, n)) });
     out.push({ path: `cases/${n}/deadline`, kind: "file", data: Buffer.from(`${deadlinesS[n]}\n`) });
+    if (vmcb(c)) out.push({ path: `cases/${n}/vmcb`, kind: "file", data: new Uint8Array(0) });
   });
   out.push({ path: "cases/run.sh", kind: "file", data: Buffer.from(runnerScript(cases.length)), mode: 0o755 });
   return out;
