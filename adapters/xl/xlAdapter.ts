@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -19,7 +19,7 @@ import { batchEntries, xlConfig } from "./xlBatch.js";
 import { parseVmcbDump } from "./vmcbDump.js";
 import { dom0Parts, XL_RELEASES, type XlRelease } from "./xlDom0.js";
 
-const settings: { qemu: string | undefined; caseTimeoutMs: number; bootTimeoutMs: number } = { qemu: undefined, caseTimeoutMs: 30_000, bootTimeoutMs: 240_000 };
+const settings: { qemu: string | undefined; caseTimeoutMs: number; bootTimeoutMs: number } = { qemu: undefined, caseTimeoutMs: 30_000, bootTimeoutMs: 180_000 };
 
 /** Dom0's fixed memory; the machine gets this, the largest domU of the batch, and room for Xen. */
 const DOM0_MIB = 512;
@@ -35,7 +35,20 @@ const MALFORMED_RUN_S = 1;
 function reportSeconds(c: BootCase): number {
   return Math.ceil(((c.cmdline?.length ?? 0) * 5 * 2) / 11_000);
 }
-/** Host-clock slack beyond a case's own deadline in dom0, for xl itself (a 16 MiB ramdisk, a loaded host). */
+/** QEMU's CPU time so far (user and system, /proc/PID/stat), in seconds; 0 when it cannot be read. */
+function qemuCpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of the line (11 and 12 after the command), in clock ticks (USER_HZ, 100 on Linux/x86).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+/** However loaded the host, a dom0 boot or one case that takes this long on the wall clock has stopped. */
+const WALL_CAP_MS = 30 * 60_000;
+/** Slack (QEMU CPU time) beyond a case's own deadline in dom0, for xl itself (a 16 MiB ramdisk). */
 const HOST_SLACK_MS = 60_000;
 /** At most this many cases, and case bytes, in one dom0 (its initramfs lives in dom0's 512 MiB). */
 const MAX_BATCH_CASES = 48;
@@ -137,7 +150,7 @@ function judgeable(c: BootCase, variant: string, st: CaseState, end: string, log
     return withVmcbSegments(observation, unseen, st.vmcb ?? null);
   } catch (err) {
     if (!(err instanceof ProbeReportError)) throw err;
-    if (end === "timeout") return { ...base, outcome: "timeout", message: `no complete probe report in ${Math.ceil(settings.caseTimeoutMs / 1000) + reportSeconds(c)} s (xl destroyed the domain): ${err.message}` };
+    if (end === "timeout") return { ...base, outcome: "timeout", message: `no complete probe report in ${Math.ceil(settings.caseTimeoutMs / 1000) + reportSeconds(c)} s of the domain's CPU time (xl destroyed the domain): ${err.message}` };
     return { ...base, outcome: "crashed", message: `the probe's report is incomplete (the domain ended, ${end === "gone" ? "destroyed by xl" : end}, before reporting): ${err.message}` };
   }
 }
@@ -177,7 +190,11 @@ async function* dom0Run(cases: readonly BootCase[], variant: string): AsyncGener
   const [parts, xen] = await Promise.all([dom0Parts(r), hypervisor(r)]);
   const dir = mkdtempSync(join(tmpdir(), `pvh-xl-${process.pid}-`));
   const untrackDir = trackTempDir(dir);
-  const deadlines = cases.map((c) => (c.kernel.malformed !== null ? MALFORMED_RUN_S : Math.ceil(settings.caseTimeoutMs / 1000) + reportSeconds(c)));
+  // Seconds of the domain's CPU time, and a cap on dom0's clock. A malformed image xl built and started is not refused: a moment is enough.
+  const deadlines = cases.map((c) => {
+    const cpu = c.kernel.malformed !== null ? MALFORMED_RUN_S : Math.ceil(settings.caseTimeoutMs / 1000) + reportSeconds(c);
+    return { cpu, wall: c.kernel.malformed !== null ? 2 : 120 + 10 * cpu };
+  });
   try {
     const initrd = join(dir, "initrd.gz");
     writeFileSync(initrd, Buffer.concat([parts.initramfs, gzipSync(cpioNewc(batchEntries(cases, deadlines, (c) => c.kernel.malformed === null)), { level: 1 })]));
@@ -220,23 +237,26 @@ async function* dom0Run(cases: readonly BootCase[], variant: string): AsyncGener
     const all: string[] = [];
     const states = cases.map((_c, n): CaseState => ({ n, errors: [], console: [], dump: null }));
     let current: number | null = null;
-    let deadline = Date.now() + settings.bootTimeoutMs;
+    // Deadlines in QEMU's CPU time (on a loaded host a boot can wait minutes for a core),
+    // and a wall-clock cap in case QEMU itself stops running.
+    const cpu0 = () => qemuCpuSeconds(child.pid);
+    let budget = { cpuFrom: cpu0(), cpu: settings.bootTimeoutMs / 1000, wallEnd: Date.now() + WALL_CAP_MS };
+    const expired = (): boolean => cpu0() - budget.cpuFrom > budget.cpu || Date.now() > budget.wallEnd;
     const byDomid = new Map<number, CaseState>();
     try {
       for (;;) {
-        while (queue.length === 0 && !closed) {
-          const left = deadline - Date.now();
-          if (left <= 0) break;
+        while (queue.length === 0 && !closed && !expired()) {
           await new Promise<void>((res) => {
             wake = res;
-            setTimeout(res, Math.min(left, 1000));
+            setTimeout(res, 1000);
           });
           wake = undefined;
         }
         if (queue.length === 0) {
           const tail = all.slice(-40).join("\n");
           if (closed) return { stalled: current, why: `QEMU ended before dom0's runner finished${current !== null ? ` (during case ${current})` : ""}: ${stderr.trim() || "no error from QEMU"}\n${tail}` };
-          return { stalled: current, why: current === null ? `dom0 did not start its runner in ${settings.bootTimeoutMs / 1000} s of host time\n${tail}` : `case ${current} did not end in ${(settings.caseTimeoutMs + HOST_SLACK_MS) / 1000} s of host time (dom0 stopped answering)\n${tail}` };
+          const spent = `${Math.round(cpu0() - budget.cpuFrom)} s of QEMU's CPU time`;
+          return { stalled: current, why: current === null ? `dom0 did not start its runner in ${spent}\n${tail}` : `case ${current} did not end in ${spent} (dom0 stopped answering)\n${tail}` };
         }
         const line = queue.shift()!;
         if (all.length < 200_000) all.push(line);
@@ -258,7 +278,7 @@ async function* dom0Run(cases: readonly BootCase[], variant: string): AsyncGener
         if (!st) continue;
         if (word === "BEGIN") {
           current = n;
-          deadline = Date.now() + deadlines[n]! * 1000 + HOST_SLACK_MS;
+          budget = { cpuFrom: cpu0(), cpu: deadlines[n]!.cpu + HOST_SLACK_MS / 1000, wallEnd: Date.now() + (deadlines[n]!.wall + 60) * 1000 + WALL_CAP_MS / 10 };
         } else if (word === "CREATED") {
           st.domid = Number(more[0]);
           byDomid.set(st.domid, st);

@@ -36,8 +36,9 @@ export function xlConfig(c: BootCase, n: number): string {
 
 /**
  * The runner dom0 runs (busybox sh): for each case, `xl create -p`, `xl domid`, `xl
- * unpause`, then wait until the domain is gone or has shut down, or its deadline
- * (seconds, in /cases/N/deadline; dom0's clock) passes, then `xl destroy`. It prints framed lines on dom0's console, which Xen's
+ * unpause`, then wait until the domain is gone or has shut down, or it has used its
+ * deadline (seconds of its own CPU time, then seconds of dom0's clock, in
+ * /cases/N/deadline), then `xl destroy`. It prints framed lines on dom0's console, which Xen's
  * console carries to the host:
  *   XLRUN BEGIN n | XLRUN CREATED n domid | XLRUN DUMPED n | XLRUN REFUSED n rc | XLRUN ERR n <xl's line>
  *   XLRUN END n gone|shutdown|crashed|timeout | XLRUN DONE
@@ -64,15 +65,20 @@ while [ $n -lt ${count} ]; do
   # The vCPU's state as libxenguest set it, before its first instruction: Xen prints the VMCB on its console.
   if [ -e $d/vmcb ]; then xl debug-keys v; echo "XLRUN DUMPED $n"; fi
   xl unpause $name
-  end=$(( $(date +%s) + $(cat $d/deadline) ))
+  # The deadline is the domain's own CPU time (xl list's Time(s)): on a loaded host the
+  # wall clock runs on while the guest waits for a core. A wall-clock cap stays.
+  read limit wall < $d/deadline
+  cap=$(( $(date +%s) + wall ))
   state=timeout
-  while [ $(date +%s) -lt $end ]; do
+  while [ $(date +%s) -lt $cap ]; do
     s=$(xl list $name 2>/dev/null | tail -n +2)
     if [ -z "$s" ]; then state=gone; break; fi
     case "$(echo $s | cut -d' ' -f5)" in
       *c*) state=crashed; break;;
       *s*) state=shutdown; break;;
     esac
+    t=$(echo $s | cut -d' ' -f6 | cut -d. -f1)
+    if [ "\${t:-0}" -ge $limit ]; then break; fi
     sleep 0.2
   done
   xl destroy $name >/dev/null 2>&1
@@ -84,7 +90,7 @@ echo "XLRUN DONE"
 }
 
 /** The second initramfs archive of a batch: each case's kernel, ramdisk and xl config, and the runner. */
-export function batchEntries(cases: readonly BootCase[], deadlinesS: readonly number[], vmcb: (c: BootCase) => boolean = () => false): CpioEntry[] {
+export function batchEntries(cases: readonly BootCase[], deadlinesS: readonly { cpu: number; wall: number }[], vmcb: (c: BootCase) => boolean = () => false): CpioEntry[] {
   const out: CpioEntry[] = [{ path: "cases", kind: "dir" }];
   cases.forEach((c, n) => {
     out.push({ path: `cases/${n}`, kind: "dir" });
@@ -92,7 +98,7 @@ export function batchEntries(cases: readonly BootCase[], deadlinesS: readonly nu
     const m = c.modules[0];
     if (m) out.push({ path: `cases/${n}/ramdisk`, kind: "file", data: c.moduleData?.[0] ?? moduleBytes(m.seed, m.size) });
     out.push({ path: `cases/${n}/xl.cfg`, kind: "file", data: Buffer.from(xlConfig(c, n)) });
-    out.push({ path: `cases/${n}/deadline`, kind: "file", data: Buffer.from(`${deadlinesS[n]}\n`) });
+    out.push({ path: `cases/${n}/deadline`, kind: "file", data: Buffer.from(`${deadlinesS[n]!.cpu} ${deadlinesS[n]!.wall}\n`) });
     if (vmcb(c)) out.push({ path: `cases/${n}/vmcb`, kind: "file", data: new Uint8Array(0) });
   });
   out.push({ path: "cases/run.sh", kind: "file", data: Buffer.from(runnerScript(cases.length)), mode: 0o755 });
