@@ -208,7 +208,9 @@ async function* dom0Run(cases: readonly BootCase[], variant: string): AsyncGener
       "-nodefaults", "-display", "none", "-monitor", "none", "-nic", "none", "-no-reboot",
       "-serial", "stdio",
       "-kernel", xen,
-      "-append", `console=com1 com1=115200,8n1 dom0_mem=${DOM0_MIB}M,max:${DOM0_MIB}M loglvl=all guest_loglvl=all noreboot`,
+      // serial_tx_buffer: Xen drops console output when its buffer (16 KiB by default) is full, and a long
+      // command line's report is hundreds of KiB at the UART's 115200 baud: the runner's lines went with it.
+      "-append", `console=com1 com1=115200,8n1 serial_tx_buffer=4M dom0_mem=${DOM0_MIB}M,max:${DOM0_MIB}M loglvl=all guest_loglvl=all noreboot`,
       "-initrd", `${parts.kernel} console=hvc0 quiet,${initrd}`,
     ];
     const child = spawn(qemu, args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -262,7 +264,11 @@ async function* dom0Run(cases: readonly BootCase[], variant: string): AsyncGener
         if (all.length < 200_000) all.push(line);
         const dm = /^\(d(\d+)\) (.*)$/.exec(line);
         if (dm) {
-          byDomid.get(Number(dm[1]))?.console.push(dm[2]!);
+          const domid = Number(dm[1]);
+          // Kept by domid even before the runner's CREATED line names it (a line Xen's console may drop).
+          if (!byDomid.has(domid)) byDomid.set(domid, { n: -1, errors: [], console: [], dump: null, domid });
+          const st = byDomid.get(domid)!;
+          if (st.console.length < 100_000) st.console.push(dm[2]!);
           continue;
         }
         for (const [domid, st] of byDomid) if (line.startsWith("(XEN)") && aboutDomain(line, domid)) st.console.push(line);
@@ -281,6 +287,7 @@ async function* dom0Run(cases: readonly BootCase[], variant: string): AsyncGener
           budget = { cpuFrom: cpu0(), cpu: deadlines[n]!.cpu + HOST_SLACK_MS / 1000, wallEnd: Date.now() + (deadlines[n]!.wall + 60) * 1000 + WALL_CAP_MS / 10 };
         } else if (word === "CREATED") {
           st.domid = Number(more[0]);
+          st.console.unshift(...(byDomid.get(st.domid)?.console ?? []));
           byDomid.set(st.domid, st);
           st.dump = [];
         } else if (word === "DUMPED") {
@@ -292,6 +299,11 @@ async function* dom0Run(cases: readonly BootCase[], variant: string): AsyncGener
         else if (word === "END") {
           const end = more[0] ?? "gone";
           const c = cases[n]!;
+          // The END line names the domain too, should Xen's console have dropped the CREATED line.
+          if (st.domid === undefined && more[1] && /^\d+$/.test(more[1])) {
+            st.domid = Number(more[1]);
+            st.console.push(...(byDomid.get(st.domid)?.console ?? []));
+          }
           const log = [`xl config:`, xlConfig(c, n).trimEnd(), `dom0 runner: ${end}${st.domid !== undefined ? `, domid ${st.domid}` : ""}`, ...st.errors.map((e) => `xl: ${e}`), ...st.console.slice(-60)].join("\n");
           if (st.domid !== undefined) byDomid.delete(st.domid);
           current = null;

@@ -82,7 +82,7 @@ while [ $n -lt ${count} ]; do
     sleep 0.2
   done
   xl destroy $name >/dev/null 2>&1
-  echo "XLRUN END $n $state"
+  echo "XLRUN END $n $state $domid"
   n=$((n+1))
 done
 echo "XLRUN DONE"
