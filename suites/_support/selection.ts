@@ -18,7 +18,7 @@ export interface SuiteTarget {
 
 export const inCI = process.env["CI"] === "true";
 /** Cases per variant: PVH_CASES for every adapter, else what an adapter's boot time allows in CI. */
-const DEFAULT_CASES: Record<string, number> = { reference: 200, qemu: 200, xen: 20 };
+const DEFAULT_CASES: Record<string, number> = { reference: 200, qemu: 200, xen: 20, xl: 12 };
 export function caseCountFor(adapter: string): number {
   const given = process.env["PVH_CASES"];
   if (given === undefined) return DEFAULT_CASES[adapter] ?? 50;
