@@ -78,6 +78,12 @@ export interface ReproducerScript {
   copies?: Readonly<Record<string, string>>;
 }
 
+/** One case's observation from a batch: `index` is its place in the list given to bootBatch. */
+export interface BatchObservation {
+  index: number;
+  observation: Observation;
+}
+
 /**
  * One implementation of the loader side under test. Each adapter folder exports one
  * of these; the registry lists them. An adapter is the only place that knows its
@@ -104,11 +110,19 @@ export interface Adapter {
   variantAvailable?(variant: string): Promise<Availability>;
   /** Takes the values of its options; throws an Error whose message is for the user on a bad one. */
   configure?(opts: AdapterOptions): void;
-  runInfo(): Promise<RunInfo>;
+  /** What runs; `variants`, when given, are those the run selected (an adapter whose variants are versions names those). */
+  runInfo(variants?: readonly string[]): Promise<RunInfo>;
   boot(c: BootCase, variant: string): Promise<Observation>;
   /**
    * How to replay a case without the suite. Without it (an in-process loader), or when
    * it returns undefined, run.sh replays the case through the suite.
    */
   reproducer?(c: BootCase, obs: Observation): ReproducerScript | undefined;
+  /**
+   * Optional: boot many cases in one machine (the xl adapter boots one dom0 for a
+   * batch), yielding each case's observation as it is known, in any order. The runner
+   * uses it instead of boot() when present; every case given must be yielded once, or
+   * the generator throws (the runner makes the rest harness errors).
+   */
+  bootBatch?(cases: readonly BootCase[], variant: string): AsyncIterable<BatchObservation>;
 }

@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "bin", "pvh-conformance.js");
-const EXPECTATIONS = ["qemu-7.2", "qemu-10.0", "xen-4.20", "xen-4.17", "linux-loader-0.14"].flatMap((f) => ["--expectations", join(root, "expectations", `${f}.yaml`)]);
+const EXPECTATIONS = ["qemu-7.2", "qemu-10.0", "xen-4.20", "xen-4.17", "xl-4.20", "xl-4.17", "linux-loader-0.14"].flatMap((f) => ["--expectations", join(root, "expectations", `${f}.yaml`)]);
 const args = process.argv.slice(2);
 
 /** The value of --out (either spelling), and the arguments without it. */

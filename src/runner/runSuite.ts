@@ -93,7 +93,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
   const indexes = all.filter(inShard);
 
   for (const { adapter, variants, cases: ownCount, replayArgs } of opts.selections) {
-    const info = await adapter.runInfo();
+    const info = await adapter.runInfo(variants);
     adapters.push({ id: adapter.id, variants, version: info.version, binary: info.binary, ...(info.details ? { details: info.details } : {}) });
     const own = ownCount !== undefined && !opts.only && !opts.fixedCases ? Array.from({ length: ownCount }, (_, i) => i).filter(inShard) : indexes;
     for (const variant of variants) {
@@ -105,62 +105,95 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Results> {
       // Work items: generated case indexes, then the examples (as negative numbers).
       const work = [...own, ...examples.map((_e, k) => -1 - k)];
       const total = work.length;
-      await pool(opts.concurrency ?? 1, work, async (item) => {
-        const c = item >= 0 ? generateCase(caps, opts.seed, item) : examples[-1 - item]!;
-        let obs: Observation;
-        try {
-          obs = await adapter.boot(c, variant);
-        } catch (err) {
-          // An adapter that throws broke the harness, not the ABI: every verdict is ERROR.
-          const message = `adapter ${adapter.id} threw: ${String((err as Error).stack ?? err)}`;
-          obs = { adapter: adapter.id, variant, outcome: "crashed", message };
-          push(c, obs, harnessErrorVerdicts(message), true);
-          return;
-        }
-        push(c, obs, judge(c, obs));
+      const caseOf = (item: number): BootCase => (item >= 0 ? generateCase(caps, opts.seed, item) : examples[-1 - item]!);
+      const batchBoot = adapter.bootBatch?.bind(adapter);
+      if (batchBoot) {
+        // One machine boots many cases: the work is split into one batch per slot of the pool.
+        const slots = Math.max(1, Math.min(opts.concurrency ?? 1, work.length));
+        const batches = Array.from({ length: slots }, (_, k) => work.filter((_w, i) => i % slots === k));
+        await Promise.all(
+          batches.map(async (items) => {
+            const batch = items.map(caseOf);
+            const seen = new Set<number>();
+            try {
+              for await (const { index, observation } of batchBoot(batch, variant)) {
+                if (seen.has(index) || !batch[index]) continue;
+                seen.add(index);
+                settle(batch[index]!, observation);
+              }
+            } catch (err) {
+              for (let i = 0; i < batch.length; i++) if (!seen.has(i)) harnessError(batch[i]!, err);
+              return;
+            }
+            for (let i = 0; i < batch.length; i++) if (!seen.has(i)) harnessError(batch[i]!, new Error("the batch ended without this case"));
+          }),
+        );
+      } else {
+        await pool(opts.concurrency ?? 1, work, async (item) => {
+          const c = caseOf(item);
+          let obs: Observation;
+          try {
+            obs = await adapter.boot(c, variant);
+          } catch (err) {
+            harnessError(c, err);
+            return;
+          }
+          settle(c, obs);
+        });
+      }
 
-        function push(bc: BootCase, o: Observation, verdicts: ReturnType<typeof judge>, harnessError = false): void {
-          const recs: ResultRecord[] = verdicts.map((v) => {
-            const r = reqs.get(v.requirement);
-            if (!r) throw new Error(`verdict names unknown requirement ${v.requirement}`);
-            return {
-              requirement: v.requirement,
-              adapter: adapter.id,
-              variant,
-              caseId: bc.id,
-              status: v.status,
-              code: v.code,
-              // A PASS says no more than "ok"; keeping it empty keeps large runs small.
-              message: v.status === "PASS" && v.message === "ok" ? "" : v.message,
-              ...(v.notApplicable ? { notApplicable: true } : {}),
-              ...(v.evidence ? { evidence: v.evidence } : {}),
-            };
-          });
-          records.push(...recs);
-          const bad = recs.filter((r) => BAD_STATUSES.has(r.status));
-          const differential = opts.differential !== false && adapter.id !== "reference" && !harnessError ? divergencesFromReference(bc, o, recs) : {};
-          cases.push({
-            caseId: bc.id,
+      function harnessError(c: BootCase, err: unknown): void {
+        // An adapter that throws broke the harness, not the ABI: every verdict is ERROR.
+        const message = `adapter ${adapter.id} threw: ${String((err as Error).stack ?? err)}`;
+        const obs: Observation = { adapter: adapter.id, variant, outcome: "crashed", message };
+        push(c, obs, harnessErrorVerdicts(message), true);
+      }
+
+      function settle(c: BootCase, obs: Observation): void {
+        push(c, obs, judge(c, obs));
+      }
+
+      function push(bc: BootCase, o: Observation, verdicts: ReturnType<typeof judge>, harnessError = false): void {
+        const recs: ResultRecord[] = verdicts.map((v) => {
+          const r = reqs.get(v.requirement);
+          if (!r) throw new Error(`verdict names unknown requirement ${v.requirement}`);
+          return {
+            requirement: v.requirement,
             adapter: adapter.id,
             variant,
-            replay: { seed: bc.replay.seed, index: bc.replay.index, caseSeed: bc.replay.caseSeed, ...(bc.replay.example ? { example: bc.replay.example } : {}) },
-            outcome: harnessError ? "harness-error" : o.outcome,
-            malformed: bc.kernel.malformed,
-            message: o.message ?? null,
-            command: o.command ?? null,
-            replayCommand: replayCommand(adapter.id, variant, opts.seed, bc, replayArgs),
-            summary: describeCase(bc),
-            tags: caseTags(bc),
-            ...differential,
-          });
-          if (bad.length) {
-            failing++;
-            opts.onBadCase?.(bc, o, bad);
-          }
-          done++;
-          opts.onProgress?.({ adapter: adapter.id, variant, done, total, failing });
+            caseId: bc.id,
+            status: v.status,
+            code: v.code,
+            // A PASS says no more than "ok"; keeping it empty keeps large runs small.
+            message: v.status === "PASS" && v.message === "ok" ? "" : v.message,
+            ...(v.notApplicable ? { notApplicable: true } : {}),
+            ...(v.evidence ? { evidence: v.evidence } : {}),
+          };
+        });
+        records.push(...recs);
+        const bad = recs.filter((r) => BAD_STATUSES.has(r.status));
+        const differential = opts.differential !== false && adapter.id !== "reference" && !harnessError ? divergencesFromReference(bc, o, recs) : {};
+        cases.push({
+          caseId: bc.id,
+          adapter: adapter.id,
+          variant,
+          replay: { seed: bc.replay.seed, index: bc.replay.index, caseSeed: bc.replay.caseSeed, ...(bc.replay.example ? { example: bc.replay.example } : {}) },
+          outcome: harnessError ? "harness-error" : o.outcome,
+          malformed: bc.kernel.malformed,
+          message: o.message ?? null,
+          command: o.command ?? null,
+          replayCommand: replayCommand(adapter.id, variant, opts.seed, bc, replayArgs),
+          summary: describeCase(bc),
+          tags: caseTags(bc),
+          ...differential,
+        });
+        if (bad.length) {
+          failing++;
+          opts.onBadCase?.(bc, o, bad);
         }
-      });
+        done++;
+        opts.onProgress?.({ adapter: adapter.id, variant, done, total, failing });
+      }
     }
   }
   sortCanonically(cases, records, opts.selections.map((s) => ({ id: s.adapter.id, variants: s.variants })));
