@@ -40,7 +40,7 @@ const FOUR_GIB = 0x1_0000_0000n;
 const PLACED = ["pvh.start-info.in-ram", "pvh.layout.no-overlap", "pvh.interop.boot-data-reserved"];
 const READERS = {
   modlist: ["pvh.module.content", "pvh.module.cmdline", "pvh.module.reserved", "pvh.start-info.no-zero-address", "pvh.interop.low-tables", "pvh.interop.addresses-32bit", ...PLACED],
-  memmap: ["pvh.memmap.table", "pvh.memmap.types", "pvh.memmap.reserved", "pvh.memmap.ram", "pvh.interop.memmap-sorted", "pvh.interop.low-tables", ...PLACED],
+  memmap: ["pvh.memmap.table", "pvh.memmap.types", "pvh.memmap.reserved", "pvh.memmap.ram", "pvh.interop.memmap-disjoint", "pvh.interop.low-tables", ...PLACED],
   cmdline: ["pvh.cmdline.terminated", "pvh.cmdline.content", ...PLACED],
   moduleCmdline: ["pvh.module.cmdline", ...PLACED],
   // The modlist gives a module's place and size: only whether it is RAM is left.
