@@ -19,7 +19,7 @@ const qemuSkip = skipUnlessTool("qemu-system-x86_64", ["--version"], "apt-get in
 const setprivSkip = skipUnlessTool("setpriv", ["--version"], "util-linux");
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function killMidRun(adapter: "qemu" | "xen", waitMs: number): Promise<void> {
+async function killMidRun(adapter: "qemu" | "xen" | "xl", waitMs: number): Promise<void> {
   // A private temporary folder: the sweep of any other run (a parallel test's) cannot
   // remove this run's folders before the test looks at them.
   const tmp = mkdtempSync(join(tmpdir(), "pvh-killtest-"));
@@ -83,4 +83,9 @@ describe.skipIf(!built || qemuSkip !== undefined || setprivSkip !== undefined)("
     if (xenUnavailable) return ctx.skip(xenUnavailable);
     await killMidRun("xen", 180_000);
   }, 300_000);
+
+  it("on xl leaves no QEMU running the batch's dom0, and the next run removes its temporary folders", async (ctx) => {
+    if (xenUnavailable) return ctx.skip(xenUnavailable);
+    await killMidRun("xl", 240_000);
+  }, 400_000);
 });
