@@ -353,11 +353,18 @@ async function* bootBatch(cases: readonly BootCase[], variant: string): AsyncGen
     const sub = idx.map((i) => cases[i]!);
     const done = new Set<number>();
     const run = dom0Run(sub, variant);
-    let step = await run.next();
-    while (!step.done) {
-      done.add(step.value.n);
-      yield { index: idx[step.value.n]!, observation: step.value.observation };
+    let step;
+    try {
       step = await run.next();
+      while (!step.done) {
+        done.add(step.value.n);
+        yield { index: idx[step.value.n]!, observation: step.value.observation };
+        step = await run.next();
+      }
+    } finally {
+      // A caller that stops early (boot() takes the one case it asked for) ends the batch:
+      // the dom0's QEMU is killed and its folder removed before this returns.
+      if (!step?.done) await run.return({ stalled: null, why: "stopped by the caller" });
     }
     const { stalled, why } = step.value;
     if (stalled === null && done.size === sub.length) continue;
