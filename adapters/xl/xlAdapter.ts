@@ -395,7 +395,7 @@ export const xlAdapter: Adapter = {
   ],
   options: [QEMU_OPTION],
   // A case takes 1.5-5.5 s of a batch, on top of 8-14 s to boot the batch's dom0.
-  cost: { runCases: 20, suiteCases: 12, bootSeconds: 4, timeoutSeconds: 30 },
+  cost: { runCases: 20, suiteCases: 8, bootSeconds: 4, timeoutSeconds: 30 },
   capabilities: () => caps,
   configure(opts: AdapterOptions) {
     const qemu = stringOption(opts, "qemu");
