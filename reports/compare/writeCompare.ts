@@ -8,7 +8,7 @@
  * escaped, the script builds nodes with textContent, and a Content-Security-Policy with
  * hashes of the page's own style and script blocks everything else.
  */
-import { createHash } from "node:crypto";
+import { pageCsp } from "../_internals/pageCsp.js";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import type { CompareOutput } from "../../src/compare/Compare.js";
@@ -27,8 +27,7 @@ const LEGEND: [cls: string, label: string, meaning: string][] = [
   ["k-pass ch-new", "new / gone", "only one of the two inputs has it"],
 ];
 
-const sha256 = (s: string): string => `'sha256-${createHash("sha256").update(s, "utf8").digest("base64")}'`;
-const CSP = `default-src 'none'; style-src ${sha256(compareStyle)}; script-src ${sha256(compareScript)}; img-src data:; base-uri 'none'; form-action 'none'`;
+const CSP = pageCsp(compareStyle, compareScript);
 
 /** The document with each reproducer as a link relative to the page's folder. */
 function forPage(doc: CompareOutput, dir: string): CompareOutput {

@@ -10,7 +10,7 @@
  * script blocks anything else, as a second wall against injected markup and against
  * the page reaching the network.
  */
-import { createHash } from "node:crypto";
+import { pageCsp } from "../_internals/pageCsp.js";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { summarizeDivergences } from "../../src/differential/summarizeDivergences.js";
@@ -32,8 +32,7 @@ const LEGEND: [kind: string, label: string, meaning: string][] = [
   ["none", "no records", "no case exercised it"],
 ];
 
-const sha256 = (s: string): string => `'sha256-${createHash("sha256").update(s, "utf8").digest("base64")}'`;
-const CSP = `default-src 'none'; style-src ${sha256(matrixStyle)}; script-src ${sha256(matrixScript)}; img-src data:; base-uri 'none'; form-action 'none'`;
+const CSP = pageCsp(matrixStyle, matrixScript);
 
 export function matrixHtml(results: Results): string {
   const model = matrixModel(results);
