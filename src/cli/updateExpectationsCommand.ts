@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { carryAnnotations } from "../expectations/carryAnnotations.js";
-import { deriveExpectations, mergeExpectations } from "../expectations/deriveExpectations.js";
+import { deriveExpectations, mergeExpectations, withoutWithdrawn } from "../expectations/deriveExpectations.js";
 import { readExpectations, writeExpectations } from "../expectations/expectationsIo.js";
 import { readResults } from "../results/readResults.js";
+import { loadSpec } from "../spec/loadSpec.js";
 import { EXIT, UsageError, type Io } from "./Io.js";
 
 const HELP = `usage: pvh-conformance update-expectations --results FILE --adapter ID --out FILE [--merge]
@@ -18,6 +19,9 @@ longer has a counterpart is named on stderr.
   --merge   keep the entries of FILE (--out) for variants this results file did not
             run, and replace those of the variants it ran (e.g. add KVM variants to
             a file made from TCG runs); the run is listed under mergedFrom
+
+Entries of requirements the catalogue has withdrawn are left out (and named on
+stderr), whichever run they came from: no record can match them any more.
 `;
 
 export async function updateExpectationsCommand(args: string[], io: Io): Promise<number> {
@@ -39,9 +43,13 @@ export async function updateExpectationsCommand(args: string[], io: Io): Promise
     if (values.merge && !previous) throw new Error(`--merge: ${values.out} does not exist yet`);
     // Notes and bug links written into the file being replaced move to the entries that continue theirs.
     const { file: e, dropped } = carryAnnotations(values.merge ? mergeExpectations(previous!, fresh, ran) : fresh, previous);
-    writeExpectations(values.out, e);
+    // Entries of requirements the catalogue withdrew (kept by --merge from other variants, or
+    // derived from a results file of an older catalogue) can match nothing: they go, named.
+    const { file: written, withdrawn } = withoutWithdrawn(e, loadSpec().requirements.requirements);
+    writeExpectations(values.out, written);
+    for (const w of withdrawn) io.stderr.write(`note: ${w.requirement} is withdrawn from the catalogue; its entry for ${w.variants.join(",")}${w.when.length ? ` when ${w.when.join(",")}` : ""} was left out\n`);
     for (const d of dropped) io.stderr.write(`note: the deviation ${d.requirement} on ${d.variants.join(",")}${d.when.length ? ` when ${d.when.join(",")}` : ""} is no longer seen; its ${[d.note !== undefined ? `note (${JSON.stringify(d.note)})` : "", d.link ? `link ${d.link}` : ""].filter(Boolean).join(" and ")} went with it\n`);
-    io.stdout.write(`wrote ${values.out}: ${e.expectations.length} expectation(s) for ${e.adapter} (${e.version})\n`);
+    io.stdout.write(`wrote ${values.out}: ${written.expectations.length} expectation(s) for ${written.adapter} (${written.version})\n`);
     return EXIT.ok;
   } catch (err) {
     io.stderr.write(`pvh-conformance update-expectations: ${(err as Error).message}\n`);

@@ -185,3 +185,15 @@ export function mergeExpectations(into: ExpectationsFile, fresh: ExpectationsFil
     expectations: [...kept, ...fresh.expectations],
   };
 }
+
+/**
+ * The file without the entries of requirements the catalogue has withdrawn (or never
+ * had): no record of a current run can match them, so they would only ever be listed
+ * as matching nothing. The case-level "*" entries stay. What went is returned, for the
+ * command to say.
+ */
+export function withoutWithdrawn(file: ExpectationsFile, catalogue: ReadonlyArray<{ id: string; status: string }>): { file: ExpectationsFile; withdrawn: Expectation[] } {
+  const active = new Set(catalogue.filter((r) => r.status === "active").map((r) => r.id));
+  const keep = (e: Expectation): boolean => e.requirement === "*" || active.has(e.requirement);
+  return { file: { ...file, expectations: file.expectations.filter(keep) }, withdrawn: file.expectations.filter((e) => !keep(e)) };
+}

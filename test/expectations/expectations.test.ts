@@ -121,6 +121,27 @@ describe("expectations", () => {
     expect(() => mergeExpectations(tcg, { ...kvm, version: "fake 2.0" }, ["w"])).toThrow(/cannot merge/);
   });
 
+  it("--merge leaves out the entries of a requirement the catalogue withdrew, kept from other variants, and names them", async () => {
+    expect(loadSpec().requirements.requirements.find((r) => r.id === "pvh.interop.memmap-sorted")?.status).toBe("withdrawn");
+    const file = join(dir, "withdrawn.yaml");
+    const stale = { requirement: "pvh.interop.memmap-sorted", variants: ["w"], when: [], allow: ["FAIL" as const], reason: "measured before the audit" };
+    const unknown = { requirement: "pvh.no-such-requirement", variants: ["w"], when: [], allow: ["FAIL" as const], reason: "a catalogue that never had it" };
+    const kept = { requirement: "pvh.cpu.tr", variants: ["w"], when: [], allow: ["FAIL" as const], reason: "kvm" };
+    writeExpectations(file, { ...exp, expectations: [...exp.expectations, stale, unknown, kept] });
+    writeResults(join(dir, "merge-v", "results.json"), results(60));
+    let err = "";
+    const io = { stdout: { write: () => true }, stderr: { write: (s: string) => ((err += s), true) } };
+    expect(await main(["update-expectations", "--results", join(dir, "merge-v", "results.json"), "--adapter", "fake", "--out", file, "--merge"], io)).toBe(0);
+    const written = readExpectations(file).expectations;
+    expect(written.map((e) => e.requirement)).not.toContain("pvh.interop.memmap-sorted");
+    expect(written.map((e) => e.requirement)).not.toContain("pvh.no-such-requirement");
+    // The entry of w that names an active requirement is kept, and v's are fresh.
+    expect(written).toContainEqual(kept);
+    expect(written.filter((e) => e.variants.includes("v")).length).toBeGreaterThan(0);
+    expect(err).toMatch(/pvh\.interop\.memmap-sorted is withdrawn from the catalogue; its entry for w was left out/);
+    expect(err).toMatch(/pvh\.no-such-requirement is withdrawn from the catalogue/);
+  });
+
   it("a deviation seen in few cases is allowed, not demanded", () => {
     const small = deriveExpectations(results(12), "fake");
     expect(small.expectations.find((e) => e.requirement === "pvh.cpu.tr")!.allow).toEqual(["FAIL", "PASS", "SKIP"]);
