@@ -5,7 +5,7 @@
 //   2. Debian's QEMU 10.0 (bookworm-backports, fetched into the cache) into DIR/qemu-10.0,
 //      when the host's QEMU is not 10.0 already.
 // One results.json speaks for one QEMU release, so that `compare` can set them side by
-// side. Options are passed to both runs; a run that chooses its own loaders (--adapter,
+// side; it does, into DIR/compare-qemu (compare.html, compare.json), and prints its totals. Options are passed to both runs; a run that chooses its own loaders (--adapter,
 // --qemu) or only lists or helps is run once, as given. Outside CI a 10.0 that cannot
 // be fetched is skipped with a note; with CI=true that fails the suite.
 import { spawnSync } from "node:child_process";
@@ -60,4 +60,13 @@ try {
 }
 console.error(`\npvh-conformance suite: QEMU 10.0 (bookworm-backports) into ${join(out, "qemu-10.0")}`);
 const second = run(["--adapter", "qemu", "--qemu", "10.0", ...EXPECTATIONS, "--out", join(out, "qemu-10.0"), ...rest]);
+// The two QEMU releases side by side (what 10.0 fixed, broke, or left as it was), as a page and
+// a document; told, not gated: each run was gated on its own expectations above.
+if (existsSync(join(out, "results.json")) && existsSync(join(out, "qemu-10.0", "results.json"))) {
+  const page = join(out, "compare-qemu");
+  const c = spawnSync(process.execPath, [cli, "compare", out, join(out, "qemu-10.0"), "--out", page], { encoding: "utf8" });
+  const summary = (c.stdout ?? "").trim().split("\n").filter((l) => /^compare: /.test(l));
+  if (c.status === 2) console.error(`\ncompare of the QEMU releases failed: ${(c.stderr ?? "").trim()}`);
+  else console.error(`\nQEMU 7.2 → 10.0: ${summary.length ? summary[0].replace(/^compare: /, "") : "no common variant"} (${join(page, "compare.html")}; pvh-conformance compare ${out} ${join(out, "qemu-10.0")} for the details)`);
+}
 process.exit(Math.max(first, second));

@@ -32,6 +32,10 @@ describe.skipIf(!built || !both)("npm run suite: each QEMU release in its own ru
     // Each run was gated, each by a file of its own version: two gate lines, no run without a file.
     expect(r.stdout.match(/^gate: 0 new deviation\(s\), 0 unexpected pass\(es\), \d+ expected deviation\(s\)/gm)).toHaveLength(2);
     expect(r.stdout).not.toContain("no expectations file given is for");
+    // Then the two releases side by side, told (not gated): the totals, and the page.
+    expect(r.stderr).toMatch(/\nQEMU 7\.2 → 10\.0: \d+ regressed, \d+ fixed, \d+ still failing \(/);
+    expect(existsSync(join(out, "compare-qemu", "compare.html"))).toBe(true);
+    expect(existsSync(join(out, "compare-qemu", "compare.json"))).toBe(true);
   }, 900_000);
 
   it("a run that names its loaders is run once", () => {
