@@ -6,19 +6,12 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { exampleCase } from "../../generators/exampleCase.js";
 import { packageRoot } from "../../src/_internals/packageRoot.js";
-import { main } from "../../src/cli/main.js";
+import { cli } from "../_support/cli.js";
 import { resultsValidator } from "../../src/results/writeResults.js";
 import { inCI } from "../_support/requireTool.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pvh-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
-  return { code, out, err };
-}
 
 const good = join(dir, "good.elf");
 const bad = join(dir, "bad.elf");

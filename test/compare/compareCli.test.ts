@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/_internals/packageRoot.js";
-import { main } from "../../src/cli/main.js";
+import { cli } from "../_support/cli.js";
 import type { CompareOutput } from "../../src/compare/Compare.js";
 import { writeResults } from "../../src/results/writeResults.js";
 import { skipUnlessTool } from "../_support/requireTool.js";
@@ -13,12 +13,6 @@ import { mutantAdapter, realRun } from "./_support/runs.js";
 const dir = mkdtempSync(join(tmpdir(), "pvh-compare-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
-  return { code, out, err };
-}
 const validate = new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(join(packageRoot(), "spec", "schema", "compare.schema.json"), "utf8")) as object);
 
 describe("pvh-conformance compare", () => {

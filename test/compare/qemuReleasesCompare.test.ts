@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { cli } from "../_support/cli.js";
 import type { CompareOutput } from "../../src/compare/Compare.js";
 import { readResults } from "../../src/results/readResults.js";
 import type { Results } from "../../src/results/Results.js";
@@ -16,13 +16,6 @@ const RELEASES = await qemuReleasesUnderTest();
 const skip = RELEASES.find((r) => r.skip !== undefined)?.skip;
 const dir = mkdtempSync(join(tmpdir(), "pvh-qemu-compare-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
-  return { code, out, err };
-}
 
 const BAD = new Set(["FAIL", "ERROR", "CRASH", "TIMEOUT"]);
 /** Requirement ids with a bad record on pc-tcg in one results file. */
