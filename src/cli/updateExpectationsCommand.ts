@@ -1,13 +1,13 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { carryAnnotations } from "../expectations/carryAnnotations.js";
-import { deriveExpectations, mergeExpectations, withoutWithdrawn } from "../expectations/deriveExpectations.js";
+import { accumulateExpectations, deriveExpectations, mergeExpectations, withoutWithdrawn } from "../expectations/deriveExpectations.js";
 import { readExpectations, writeExpectations } from "../expectations/expectationsIo.js";
 import { readResults } from "../results/readResults.js";
 import { loadSpec } from "../spec/loadSpec.js";
 import { EXIT, UsageError, type Io } from "./Io.js";
 
-const HELP = `usage: pvh-conformance update-expectations --results FILE --adapter ID --out FILE [--merge]
+const HELP = `usage: pvh-conformance update-expectations --results FILE --adapter ID --out FILE [--merge] [--accumulate]
 
 Writes the known-deviation file that makes this results file pass the gate: one
 entry per deviation seen, with the case tags that narrow it, the statuses allowed,
@@ -20,6 +20,11 @@ longer has a counterpart is named on stderr.
             run, and replace those of the variants it ran (e.g. add KVM variants to
             a file made from TCG runs); the run is listed under mergedFrom
 
+  --accumulate  keep FILE's entries for the variants this results file ran too, beside
+            the fresh ones: for a loader whose failures vary from run to run (QEMU's
+            ASLR-dependent crashes land on other cases each time, so the case tags
+            that narrow them differ), a deviation any campaign saw stays known
+
 Entries of requirements the catalogue has withdrawn are left out (and named on
 stderr), whichever run they came from: no record can match them any more.
 `;
@@ -27,7 +32,7 @@ stderr), whichever run they came from: no record can match them any more.
 export async function updateExpectationsCommand(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { results: { type: "string" }, adapter: { type: "string" }, out: { type: "string" }, merge: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    options: { results: { type: "string" }, adapter: { type: "string" }, out: { type: "string" }, merge: { type: "boolean" }, accumulate: { type: "boolean" }, help: { type: "boolean", short: "h" } },
     strict: true,
   });
   if (values.help) {
@@ -37,10 +42,11 @@ export async function updateExpectationsCommand(args: string[], io: Io): Promise
   if (!values.results || !values.adapter || !values.out) throw new UsageError("--results, --adapter and --out are required");
   try {
     const results = readResults(values.results);
-    const fresh = deriveExpectations(results, values.adapter);
+    const derived = deriveExpectations(results, values.adapter);
     const ran = results.run.adapters.find((a) => a.id === values.adapter)!.variants;
     const previous = existsSync(values.out) ? readExpectations(values.out) : undefined;
-    if (values.merge && !previous) throw new Error(`--merge: ${values.out} does not exist yet`);
+    if ((values.merge || values.accumulate) && !previous) throw new Error(`--${values.merge ? "merge" : "accumulate"}: ${values.out} does not exist yet`);
+    const fresh = values.accumulate ? accumulateExpectations(previous!, derived, ran) : derived;
     // Notes and bug links written into the file being replaced move to the entries that continue theirs.
     const { file: e, dropped } = carryAnnotations(values.merge ? mergeExpectations(previous!, fresh, ran) : fresh, previous);
     // Entries of requirements the catalogue withdrew (kept by --merge from other variants, or

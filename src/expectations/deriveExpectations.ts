@@ -197,3 +197,25 @@ export function withoutWithdrawn(file: ExpectationsFile, catalogue: ReadonlyArra
   const keep = (e: Expectation): boolean => e.requirement === "*" || active.has(e.requirement);
   return { file: { ...file, expectations: file.expectations.filter(keep) }, withdrawn: file.expectations.filter((e) => !keep(e)) };
 }
+
+/**
+ * The fresh file with `previous`'s entries for the variants the fresh run ran added
+ * back (only those variants, each entry once): what two campaigns saw, for a loader whose
+ * deviations land on different cases from run to run.
+ */
+export function accumulateExpectations(previous: ExpectationsFile, fresh: ExpectationsFile, variants: string[]): ExpectationsFile {
+  const ran = new Set(variants);
+  const key = (e: Expectation): string => JSON.stringify([e.requirement, e.when, e.allow]);
+  const out = new Map<string, Expectation>();
+  const add = (e: Expectation): void => {
+    const m = out.get(key(e));
+    if (m) m.variants.push(...e.variants.filter((v) => !m.variants.includes(v)));
+    else out.set(key(e), { ...e, variants: [...e.variants] });
+  };
+  fresh.expectations.forEach(add);
+  for (const e of previous.expectations) {
+    const vs = e.variants.filter((v) => ran.has(v));
+    if (vs.length) add({ ...e, variants: vs });
+  }
+  return { ...fresh, expectations: [...out.values()].sort((a, b) => a.requirement.localeCompare(b.requirement)) };
+}

@@ -142,6 +142,24 @@ describe("expectations", () => {
     expect(err).toMatch(/pvh\.no-such-requirement is withdrawn from the catalogue/);
   });
 
+  it("--accumulate keeps what an earlier campaign saw on the variants run again (crashes that land on other cases each run)", async () => {
+    const file = join(dir, "accumulate.yaml");
+    const earlier = { requirement: "*", variants: ["v", "w"], when: ["no-sections"], allow: ["CRASH" as const], reason: "an earlier campaign's SIGSEGV" };
+    writeExpectations(file, { ...exp, expectations: [earlier] });
+    writeResults(join(dir, "acc", "results.json"), results(60));
+    const io = { stdout: { write: () => true }, stderr: { write: () => true } };
+    expect(await main(["update-expectations", "--results", join(dir, "acc", "results.json"), "--adapter", "fake", "--out", file, "--accumulate"], io)).toBe(0);
+    const written = readExpectations(file).expectations;
+    // The fresh entries, and the earlier one for v, the variant this run ran (w was not run: without --merge it goes).
+    expect(written).toContainEqual({ ...earlier, variants: ["v"] });
+    for (const e of exp.expectations) expect(written).toContainEqual(e);
+    expect(written).toHaveLength(exp.expectations.length + 1);
+    // Without --accumulate the earlier entry, not seen in this run, is gone.
+    writeExpectations(file, { ...exp, expectations: [earlier] });
+    expect(await main(["update-expectations", "--results", join(dir, "acc", "results.json"), "--adapter", "fake", "--out", file], io)).toBe(0);
+    expect(readExpectations(file).expectations).toEqual(exp.expectations);
+  });
+
   it("a deviation seen in few cases is allowed, not demanded", () => {
     const small = deriveExpectations(results(12), "fake");
     expect(small.expectations.find((e) => e.requirement === "pvh.cpu.tr")!.allow).toEqual(["FAIL", "PASS", "SKIP"]);
